@@ -1,0 +1,38 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both create .venv when missing.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+# numba's on-disk cache and matplotlib's font cache live inside the checkout (git-ignored).
+export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
+export MPLCONFIGDIR    := $(CURDIR)/.cache/matplotlib
+export PYTHONWARNINGS  := ignore::DeprecationWarning
+PYTEST_ARGS ?= -n 2
+
+.PHONY: demo test venv venv-dev bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[dev,dist]'
+	@touch $@ $(VENV)/.installed
+
+venv: $(VENV)/.installed
+venv-dev: $(VENV)/.installed-dev
+
+demo: venv
+	$(VENV)/bin/rowboat demo
+
+test: venv-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv-dev
+	$(PY) scripts/bench.py
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .hypothesis

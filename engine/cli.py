@@ -1,0 +1,72 @@
+"""The ``rowboat`` command: ``run | compare | sweep | data | bench``.
+
+Each sub-command lives in its own module exposing ``configure(parser)`` and ``main(args) -> int``;
+this file only dispatches, imports lazily (so ``rowboat --help`` is fast), and turns a
+:class:`~engine.errors.UserError` into one message on stderr and exit code 2, without a
+traceback. Anything else is a bug: exit 1 with the traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import warnings
+
+#: sub-command → (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("engine.report.cli_run", "run a config: backtest every strategy, write results/<name>/"),
+    "compare": ("engine.report.cli_compare", "one comparison page across several run folders"),
+    "sweep": ("engine.sweep.cli", "parameter sweep of one strategy with overfitting statistics"),
+    "data": ("engine.data.cli", "check a data folder, fetch Yahoo data, show a universe"),
+    "bench": ("engine.bench", "speed benchmark against vectorbt and bt (prints JSON)"),
+}
+
+
+def _quiet_third_party() -> None:
+    """quantstats, vectorbt and matplotlib are noisy; the user's terminal should not be."""
+    import logging
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)
+
+
+def build_parser(command: str | None = None) -> tuple[argparse.ArgumentParser, object | None]:
+    """The parser; only ``command``'s module is imported (and configured)."""
+    parser = argparse.ArgumentParser(
+        prog="rowboat",
+        description="Backtest rotation between US mega-caps, ex-US and emerging markets.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    module = None
+    for name, (modname, help_) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_, description=help_)
+        if name == command:
+            module = importlib.import_module(modname)
+            module.configure(p)  # type: ignore[attr-defined]
+    return parser, module
+
+
+def main(argv: list[str] | None = None) -> int:
+    from engine.errors import UserError
+
+    _quiet_third_party()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser, module = build_parser(command if command in COMMANDS else None)
+    args = parser.parse_args(argv)
+    if not args.command or module is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(module.main(args) or 0)  # type: ignore[attr-defined]
+    except UserError as exc:
+        print(f"rowboat: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("rowboat: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,268 @@
+"""Panel: aligned daily closes on one trading calendar, with named sleeves.
+
+Every series has a total-return close (``tr``: adjusted, for P&L) and a price-return close
+(``pr``: for signals, e.g. index levels). Where a source has no price-return close, ``pr`` holds
+the total-return close and the ticker is absent from ``price_return``.
+
+A sleeve is a role (``us_mega``, ``us``, ``ex_us``, ``em``, ``world``, ``cash``, ``bonds`` or a
+user-chosen name) mapped to one ticker or a basket of tickers with fixed weights (fractions
+summing to 1).
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from engine.errors import ConfigError, DataError
+
+#: The roles rowboat's strategies know. Users may add their own names.
+STANDARD_ROLES = ("us_mega", "us", "ex_us", "em", "world", "cash", "bonds")
+
+TRADING_DAYS_PER_YEAR = 252
+
+
+@dataclass(frozen=True)
+class Sleeve:
+    """A role held as one ticker or as a fixed-weight basket.
+
+    ``weights`` are fractions that sum to 1 (checked to 1e-9).
+    """
+
+    role: str
+    tickers: tuple[str, ...]
+    weights: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if not self.tickers:
+            raise ConfigError(f"sleeve '{self.role}': no tickers; give a ticker or a basket")
+        if len(self.tickers) != len(self.weights):
+            raise ConfigError(f"sleeve '{self.role}': {len(self.tickers)} tickers but "
+                              f"{len(self.weights)} weights")
+        if len(set(self.tickers)) != len(self.tickers):
+            raise ConfigError(f"sleeve '{self.role}': a ticker appears twice in the basket")
+        w = np.asarray(self.weights, dtype=float)
+        if not np.all(np.isfinite(w)) or np.any(w <= 0):
+            raise ConfigError(f"sleeve '{self.role}': basket weights must be positive fractions, "
+                              f"got {list(self.weights)}")
+        if abs(w.sum() - 1.0) > 1e-9:
+            raise ConfigError(f"sleeve '{self.role}': basket weights sum to {w.sum():.6g}, not 1; "
+                              "give fractions that sum to 1 (e.g. 0.5 and 0.5)")
+
+    @classmethod
+    def parse(cls, role: str, spec: str | Mapping[str, float] | list[str] | tuple[str, ...]) -> Sleeve:
+        """Build a sleeve from a config value.
+
+        ``"SPY"`` → one ticker; ``["A", "B"]`` → equal-weight basket; ``{"A": 0.6, "B": 0.4}`` →
+        weighted basket (fractions; weights given in percent, summing to 100, are rejected with a
+        hint).
+        """
+        if isinstance(spec, str):
+            return cls(role, (spec,), (1.0,))
+        if isinstance(spec, Mapping):
+            tickers = tuple(str(t) for t in spec)
+            weights = tuple(float(v) for v in spec.values())
+            total = sum(weights)
+            if abs(total - 100.0) < 1e-6 and len(weights) > 1:
+                raise ConfigError(f"sleeve '{role}': basket weights sum to 100; give fractions "
+                                  "that sum to 1 (0.25, not 25)")
+            return cls(role, tickers, weights)
+        if isinstance(spec, (list, tuple)):
+            tickers = tuple(str(t) for t in spec)
+            n = len(tickers)
+            return cls(role, tickers, tuple(1.0 / n for _ in tickers) if n else ())
+        raise ConfigError(f"sleeve '{role}': expected a ticker, a list of tickers or a table "
+                          f"ticker = weight, got {type(spec).__name__}")
+
+    @property
+    def is_basket(self) -> bool:
+        return len(self.tickers) > 1
+
+
+@dataclass(frozen=True, eq=False)
+class Panel:
+    """Aligned, validated daily closes with named sleeves.
+
+    Attributes
+    ----------
+    tr:
+        Total-return closes (split- and dividend-adjusted), ``DatetimeIndex`` named ``Date``
+        (the trading calendar, ascending, unique), one float64 column per ticker, no NaN.
+    pr:
+        Price-return closes, same index and columns. Equal to ``tr`` for tickers whose source has
+        no separate price close.
+    price_return:
+        Tickers whose ``pr`` is a genuine price-return close from the source.
+    sleeves:
+        Role → :class:`Sleeve`. Every sleeve ticker is a column of ``tr``.
+    caps:
+        Optional market capitalisations (same index; columns a subset of tickers), in the
+        source's currency units. The sample universe has them for its seven mega-caps and the US
+        index, so concentration can be computed from caps.
+    source:
+        Human-readable description, e.g. ``"synthetic sample (seed 7)"`` or ``"CSV folder
+        /data/prices"``.
+    synthetic:
+        True for the generated sample universe; every output made from it says so.
+    start_ticker:
+        The ticker whose first date set the start of the usable period.
+    currency:
+        Base currency the closes are expressed in, when converted (``None`` = as the source).
+    filled:
+        Ticker → number of calendar days that were forward-filled (holiday gaps).
+    """
+
+    tr: pd.DataFrame
+    pr: pd.DataFrame
+    price_return: frozenset[str] = frozenset()
+    sleeves: Mapping[str, Sleeve] = field(default_factory=dict)
+    caps: pd.DataFrame | None = None
+    source: str = ""
+    synthetic: bool = False
+    start_ticker: str | None = None
+    currency: str | None = None
+    filled: Mapping[str, int] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ basic views
+    @property
+    def dates(self) -> pd.DatetimeIndex:
+        return self.tr.index  # type: ignore[return-value]
+
+    @property
+    def tickers(self) -> list[str]:
+        return list(self.tr.columns)
+
+    @property
+    def roles(self) -> list[str]:
+        return list(self.sleeves)
+
+    def __len__(self) -> int:
+        return len(self.tr)
+
+    def sleeve(self, role: str) -> Sleeve:
+        try:
+            return self.sleeves[role]
+        except KeyError:
+            raise ConfigError(f"unknown sleeve '{role}'; this panel has sleeves "
+                              f"{sorted(self.sleeves)}; add it under [sleeves]") from None
+
+    def _ticker(self, ticker: str) -> None:
+        if ticker not in self.tr.columns:
+            raise DataError(f"unknown ticker '{ticker}'; the panel holds {sorted(self.tickers)}")
+
+    # ------------------------------------------------------------------ closes
+    def close(self, name: str, kind: str = "tr") -> pd.Series:
+        """Close of a ticker or a sleeve role. ``kind``: ``"tr"`` total return, ``"pr"`` price.
+
+        A basket sleeve is a fixed-weight index rebalanced daily to its basket weights, starting
+        at 1.0 on the panel's first date.
+        """
+        frame = self._frame(kind)
+        if name in self.sleeves:
+            sl = self.sleeves[name]
+            if not sl.is_basket:
+                return frame[sl.tickers[0]].rename(name)
+            rets = frame[list(sl.tickers)].pct_change().fillna(0.0).to_numpy()
+            idx = np.cumprod(1.0 + rets @ np.asarray(sl.weights))
+            return pd.Series(idx, index=self.dates, name=name)
+        self._ticker(name)
+        return frame[name]
+
+    def signal_close(self, name: str) -> pd.Series:
+        """The close a signal should read: price-return when every ticker behind ``name`` has a
+        genuine one, else total-return."""
+        tickers = self.sleeves[name].tickers if name in self.sleeves else (name,)
+        kind = "pr" if all(t in self.price_return for t in tickers) else "tr"
+        return self.close(name, kind)
+
+    def returns(self, kind: str = "tr") -> pd.DataFrame:
+        """Daily simple returns per ticker (first row 0)."""
+        return self._frame(kind).pct_change().fillna(0.0)
+
+    def sleeve_returns(self, kind: str = "tr") -> pd.DataFrame:
+        """Daily simple returns per sleeve role (first row 0)."""
+        return pd.DataFrame({r: self.close(r, kind).pct_change().fillna(0.0) for r in self.sleeves})
+
+    def _frame(self, kind: str) -> pd.DataFrame:
+        if kind == "tr":
+            return self.tr
+        if kind == "pr":
+            return self.pr
+        raise ValueError(f"kind must be 'tr' or 'pr', got {kind!r}")
+
+    # ------------------------------------------------------------------ weights by role → ticker
+    def ticker_weights(self, weights: pd.DataFrame) -> pd.DataFrame:
+        """Expand target weights given per sleeve role (columns) into weights per ticker.
+
+        Columns that are tickers already pass through. A basket sleeve's weight is split by its
+        basket weights. Unknown columns are an error naming the valid ones.
+        """
+        out = pd.DataFrame(0.0, index=weights.index, columns=self.tickers)
+        for col in weights.columns:
+            if col in self.sleeves:
+                sl = self.sleeves[col]
+                for t, b in zip(sl.tickers, sl.weights):
+                    out[t] = out[t] + weights[col].to_numpy() * b
+            elif col in self.tr.columns:
+                out[col] = out[col] + weights[col].to_numpy()
+            else:
+                raise ConfigError(f"target weights name '{col}', which is neither a sleeve "
+                                  f"{sorted(self.sleeves)} nor a ticker {sorted(self.tickers)}")
+        used = [t for t in self.tickers if (out[t] != 0).any()]
+        return out[used] if used else out.iloc[:, :0]
+
+    # ------------------------------------------------------------------ period
+    def slice(self, start: str | pd.Timestamp | None = None,
+              end: str | pd.Timestamp | None = None) -> Panel:
+        """The panel between ``start`` and ``end`` (inclusive). Dates outside the data are an
+        error that gives the available range."""
+        first, last = self.dates[0], self.dates[-1]
+        s = pd.Timestamp(start) if start is not None else first
+        e = pd.Timestamp(end) if end is not None else last
+        avail = f"the data covers {first.date()} to {last.date()}"
+        if s < first or s > last:
+            raise DataError(f"start {s.date()} is outside the data: {avail}")
+        if e > last or e < first:
+            raise DataError(f"end {e.date()} is outside the data: {avail}")
+        if e < s:
+            raise DataError(f"end {e.date()} is before start {s.date()}")
+        m = (self.dates >= s) & (self.dates <= e)
+        return replace(self, tr=self.tr.loc[m], pr=self.pr.loc[m],
+                       caps=None if self.caps is None else self.caps.loc[m])
+
+    def with_sleeves(self, sleeves: Mapping[str, Sleeve]) -> Panel:
+        """The same data with other sleeves (each ticker must be in the panel)."""
+        for sl in sleeves.values():
+            for t in sl.tickers:
+                if t not in self.tr.columns:
+                    raise ConfigError(f"sleeve '{sl.role}' names ticker '{t}', which is not in "
+                                      f"the data ({self.source}); tickers: {sorted(self.tickers)}")
+        return replace(self, sleeves=dict(sleeves))
+
+    # ------------------------------------------------------------------ identity
+    def data_hash(self) -> str:
+        """SHA-256 of the dates, tickers and both closes: the same data gives the same hash."""
+        h = hashlib.sha256()
+        h.update(np.asarray(self.dates.asi8).tobytes())
+        h.update("\x1f".join(self.tickers).encode())
+        h.update(np.ascontiguousarray(self.tr.to_numpy(dtype=np.float64)).tobytes())
+        h.update(np.ascontiguousarray(self.pr.to_numpy(dtype=np.float64)).tobytes())
+        return h.hexdigest()
+
+    def describe(self) -> pd.DataFrame:
+        """Per sleeve: tickers, first and last date, annualised return and volatility (fractions,
+        252 trading days a year, from total-return closes)."""
+        rows = []
+        for role, sl in self.sleeves.items():
+            c = self.close(role, "tr")
+            r = c.pct_change().dropna()
+            years = len(r) / TRADING_DAYS_PER_YEAR
+            ann_ret = (c.iloc[-1] / c.iloc[0]) ** (1 / years) - 1 if years > 0 else np.nan
+            rows.append({"sleeve": role, "tickers": " ".join(sl.tickers),
+                         "first": self.dates[0].date(), "last": self.dates[-1].date(),
+                         "ann_return": ann_ret,
+                         "ann_vol": float(r.std(ddof=1) * np.sqrt(TRADING_DAYS_PER_YEAR))})
+        return pd.DataFrame(rows)
