@@ -1,0 +1,327 @@
+"""Performance-metric kernels, defined exactly as quantstats 0.0.86 defines them.
+
+Arrays in, arrays out (``@njit``); names, dates and checks live in :mod:`engine.metrics.summary`.
+Units: returns are simple daily returns as fractions (0.01 = 1 %), one per trading day; a year is
+``PERIODS = 252`` trading days. Day indices count the days fed to the accumulator (0 = the first
+day), ``-1`` = none.
+
+One implementation, two ways to drive it: a streaming accumulator (``acc_init`` /
+``acc_update`` once per day / ``acc_finalize``) that a simulation loop can feed without storing
+the series, and ``metrics_nb`` that feeds a whole array through the same accumulator, so the two
+agree bit for bit.
+
+Definitions (quantstats 0.0.86, ``periods=252``; ``e = r - rf`` is the excess return):
+
+* ``CAGR = prod(1 + r) ** (252 / n) - 1`` — raw returns (quantstats' ``cagr`` ignores ``rf``),
+  ``n`` = number of observed days (``returns.count()``); NaN when terminal wealth < 0.
+* ``VOL = std(r, ddof=1) * sqrt(252)`` — raw returns.
+* ``SHARPE = mean(e) / std(e, ddof=1) * sqrt(252)``.
+* ``SORTINO = mean(e) / sqrt(sum(e[e < 0] ** 2) / n) * sqrt(252)``; NaN when nothing is negative.
+* ``MAX_DD = min(W_t / max(1, max_{s<=t} W_s)) - 1`` with ``W_t = prod_{s<=t}(1 + r_s)``: the
+  equity starts at 1 the day before the first return (quantstats' "phantom baseline"), so a loss
+  on the first day is a drawdown. ``<= 0``.
+* ``CALMAR = CAGR / |MAX_DD|`` (IEEE: +inf when there is no drawdown and CAGR > 0).
+* ``TOTAL_RETURN = prod(1 + r) - 1`` (``quantstats.stats.comp``).
+
+Drawdown dates of the deepest drawdown (the first one, if two are equally deep):
+``DD_PEAK`` last day at the running peak before it (``-1`` when the peak is the starting equity,
+i.e. the drawdown begins on day 0); ``DD_START = DD_PEAK + 1`` the first day under water
+(quantstats ``drawdown_details`` "start"); ``DD_TROUGH`` the first day at its low ("valley");
+``DD_RECOVERY`` the first day back at or above the peak (``-1`` if never); ``DD_END`` the last
+day under water (``DD_RECOVERY - 1``, or the last day when not recovered: quantstats "end").
+
+Missing days (a NaN or inf return): like quantstats, they are left out of every mean, standard
+deviation and count, and hold the equity flat (so they still count as days for drawdown dates).
+The risk-free return must be finite on every day.
+
+Degenerate cases: fewer than 2 observed days → VOL, SHARPE NaN; zero standard deviation → SHARPE
+NaN (pandas returns NaN for an all-zero series; for a constant non-zero series its two-pass
+standard deviation leaves rounding noise ~1e-19 and quantstats reports a Sharpe of ~1e16 — we
+report NaN, the ratio being undefined). SKEW (n ≥ 3) and KURT (n ≥ 4, excess) follow pandas'
+``Series.skew()`` / ``Series.kurt()`` on the excess returns, NaN on zero variance. Kernels never
+raise on arithmetic (``error_model="numpy"``), so a sweep cannot stop on a degenerate variant.
+Not copied on purpose: quantstats guesses that a series with no negative value and a value > 1
+holds *prices* (and takes pct_change); these kernels always read returns.
+
+Precision: first and second moments use error-free (TwoSum) compensated sums of values shifted by
+the first observation, so the variance is exact to ~1e-16 relative and exactly 0 for a constant
+series; agreement with pandas/quantstats is ~1e-14 relative on 6,000 real days.
+
+Trading aggregates (optional; ``acc_trade``): ``TURNOVER`` = Σ one-way turnover / years, ``COSTS``
+= Σ cost / years (each a fraction of portfolio value at its rebalance; years = n / 252),
+``COST_TOTAL`` = Σ cost, ``N_REBALANCES`` = number of rebalances with turnover > 0.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+PERIODS = 252.0
+_SQRT_PERIODS = math.sqrt(PERIODS)
+
+# ---- output vector layout (out[...]: float64; day indices stored as floats, -1 = none) --------
+CAGR = 0            #: compound annual growth rate, fraction per year (raw returns)
+VOL = 1             #: annualised volatility of raw returns, fraction (ddof=1)
+SHARPE = 2          #: annualised Sharpe ratio of excess returns
+SORTINO = 3         #: annualised Sortino ratio of excess returns
+MAX_DD = 4          #: maximum drawdown, a fraction <= 0
+DD_PEAK = 5         #: day index of the peak before the max drawdown (-1: starting equity)
+DD_START = 6        #: first day under water (quantstats "start")
+DD_TROUGH = 7       #: day of the low (quantstats "valley")
+DD_END = 8          #: last day under water (quantstats "end")
+DD_RECOVERY = 9     #: first day back at the peak (-1: not recovered)
+CALMAR = 10         #: CAGR / |MAX_DD|
+TOTAL_RETURN = 11   #: compounded return over the whole series, fraction
+DAYS = 12           #: number of observed (finite) daily returns
+MEAN = 13           #: mean daily excess return, fraction per day
+STD = 14            #: standard deviation of daily excess returns (ddof=1), fraction per day
+SKEW = 15           #: skewness of daily excess returns (pandas .skew())
+KURT = 16           #: excess kurtosis of daily excess returns (pandas .kurt())
+TURNOVER = 17       #: annualised one-way turnover, fraction of value per year
+COSTS = 18          #: annualised costs, fraction of value per year
+COST_TOTAL = 19     #: sum of costs, fraction of value
+N_REBALANCES = 20   #: rebalances with turnover > 0
+N_OUT = 21          #: length of the output vector
+
+#: names of the output slots, in order (for wrappers and CSV headers)
+OUT_NAMES = ("cagr", "volatility", "sharpe", "sortino", "max_drawdown", "dd_peak", "dd_start",
+             "dd_trough", "dd_end", "dd_recovery", "calmar", "total_return", "days", "mean",
+             "std", "skew", "kurtosis", "turnover", "costs", "cost_total", "n_rebalances")
+
+# ---- accumulator layout (private) --------------------------------------------------------------
+_T = 0          # days fed so far (including missing ones)
+_N = 1          # observed days
+_KR = 2         # shift for raw returns (first observation)
+_KE = 3         # shift for excess returns (first observation)
+_R1 = 4         # Σ(r-KR), compensation at +1
+_R2 = 6         # Σ(r-KR)², compensation at +1
+_E1 = 8         # Σ(e-KE), compensation at +1
+_E2 = 10        # Σ(e-KE)², compensation at +1
+_E3 = 12        # Σ(e-KE)³ (plain)
+_E4 = 13        # Σ(e-KE)⁴ (plain)
+_D2 = 14        # Σ min(e, 0)², compensation at +1
+_CUM = 16       # Π(1 + r)
+_PEAK = 17      # running peak of the equity (starts at the baseline 1)
+_PEAK_T = 18    # last day at the running peak (-1: baseline)
+_MDD = 19       # deepest drawdown so far (<= 0)
+_MDD_PEAK = 20
+_MDD_TROUGH = 21
+_MDD_REC = 22
+_PENDING = 23   # 1 while the deepest drawdown is the current, unrecovered one
+_TURN = 24      # Σ turnover
+_COST = 25      # Σ cost
+_NREB = 26      # rebalances with turnover > 0
+ACC_SIZE = 27   #: length of the accumulator array
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _add(acc, i, x):
+    """acc[i] += x with the rounding error (TwoSum, branch-free) added into acc[i + 1]."""
+    s = acc[i]
+    t = s + x
+    bp = t - s
+    acc[i + 1] += (s - (t - bp)) + (x - bp)
+    acc[i] = t
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def acc_init(acc):
+    """Reset an accumulator (float64 array of length ``ACC_SIZE``) to "no days yet"."""
+    acc[:] = 0.0
+    acc[_CUM] = 1.0
+    acc[_PEAK] = 1.0
+    acc[_PEAK_T] = -1.0
+    acc[_MDD_PEAK] = -1.0
+    acc[_MDD_TROUGH] = -1.0
+    acc[_MDD_REC] = -1.0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def acc_update(acc, r, rf_r):
+    """Feed one trading day: ``r`` the day's simple return, ``rf_r`` the risk-free return for
+    the same day (both fractions; pass 0.0 for no risk-free). A NaN/inf ``r`` is a missing day."""
+    t = acc[_T]
+    if (r - r) == 0.0:  # finite
+        n = acc[_N]
+        e = r - rf_r
+        if n == 0.0:
+            acc[_KR] = r
+            acc[_KE] = e
+        acc[_N] = n + 1.0
+        y = r - acc[_KR]
+        _add(acc, _R1, y)
+        _add(acc, _R2, y * y)
+        z = e - acc[_KE]
+        z2 = z * z
+        _add(acc, _E1, z)
+        _add(acc, _E2, z2)
+        acc[_E3] += z2 * z
+        acc[_E4] += z2 * z2
+        d = min(e, 0.0)
+        _add(acc, _D2, d * d)
+        acc[_CUM] *= 1.0 + r
+    # quantstats' equity: base + base * (cumprod - 1) with base 1
+    price = 1.0 + (acc[_CUM] - 1.0)
+    if price >= acc[_PEAK]:
+        if acc[_PENDING] != 0.0:
+            acc[_MDD_REC] = t
+            acc[_PENDING] = 0.0
+        acc[_PEAK] = price
+        acc[_PEAK_T] = t
+    else:
+        dd = price / acc[_PEAK] - 1.0
+        if dd < acc[_MDD]:
+            acc[_MDD] = dd
+            acc[_MDD_PEAK] = acc[_PEAK_T]
+            acc[_MDD_TROUGH] = t
+            acc[_MDD_REC] = -1.0
+            acc[_PENDING] = 1.0
+    acc[_T] = t + 1.0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def acc_trade(acc, turnover, cost):
+    """Record one rebalance: one-way ``turnover`` and ``cost``, both fractions of portfolio value
+    at that rebalance. Optional; only feeds TURNOVER, COSTS, COST_TOTAL, N_REBALANCES."""
+    acc[_TURN] += turnover
+    acc[_COST] += cost
+    if turnover > 0.0:
+        acc[_NREB] += 1.0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _ratio(num, den):
+    """IEEE num / den without numba's ZeroDivisionError (0/0 and NaN → NaN)."""
+    if den != 0.0:
+        return num / den
+    if num > 0.0:
+        return np.inf
+    if num < 0.0:
+        return -np.inf
+    return np.nan
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def acc_finalize(acc, out):
+    """Write the metrics of everything fed so far into ``out`` (length >= ``N_OUT``); the
+    accumulator is left unchanged, so it can be finalised again after more days."""
+    nan = np.nan
+    n = acc[_N]
+    t_last = acc[_T] - 1.0
+    # central moments from shifted, compensated sums
+    r1 = acc[_R1] + acc[_R1 + 1]
+    r2 = acc[_R2] + acc[_R2 + 1]
+    e1 = acc[_E1] + acc[_E1 + 1]
+    e2 = acc[_E2] + acc[_E2 + 1]
+    d2 = acc[_D2] + acc[_D2 + 1]
+    if n > 0.0:
+        mr = r1 / n
+        me = e1 / n
+        m2r = max(r2 - r1 * mr, 0.0)
+        m2e = max(e2 - e1 * me, 0.0)
+        mean_e = acc[_KE] + me
+    else:
+        mr = me = m2r = m2e = 0.0
+        mean_e = nan
+    std_r = math.sqrt(m2r / (n - 1.0)) if n > 1.0 else nan
+    std_e = math.sqrt(m2e / (n - 1.0)) if n > 1.0 else nan
+
+    years = n / PERIODS
+    wealth = acc[_CUM]
+    if n == 0.0 or wealth < 0.0:
+        cagr = nan
+    else:
+        cagr = wealth ** (1.0 / years) - 1.0
+    out[CAGR] = cagr
+    out[VOL] = std_r * _SQRT_PERIODS
+    out[SHARPE] = mean_e / std_e * _SQRT_PERIODS if std_e > 0.0 else nan
+    downside = math.sqrt(d2 / n) if n > 0.0 else nan
+    out[SORTINO] = mean_e / downside * _SQRT_PERIODS if downside > 0.0 else nan
+    mdd = acc[_MDD]
+    out[MAX_DD] = mdd
+    if mdd < 0.0:
+        rec = acc[_MDD_REC]
+        out[DD_PEAK] = acc[_MDD_PEAK]
+        out[DD_START] = acc[_MDD_PEAK] + 1.0
+        out[DD_TROUGH] = acc[_MDD_TROUGH]
+        out[DD_END] = rec - 1.0 if rec >= 0.0 else t_last
+        out[DD_RECOVERY] = rec
+    else:
+        out[DD_PEAK] = -1.0
+        out[DD_START] = -1.0
+        out[DD_TROUGH] = -1.0
+        out[DD_END] = -1.0
+        out[DD_RECOVERY] = -1.0
+    out[CALMAR] = _ratio(cagr, abs(mdd))
+    out[TOTAL_RETURN] = wealth - 1.0
+    out[DAYS] = n
+    out[MEAN] = mean_e
+    out[STD] = std_e
+    # pandas' bias-corrected skewness (G1) and excess kurtosis (G2)
+    skew = nan
+    kurt = nan
+    if m2e > 0.0:
+        m3 = acc[_E3] - 3.0 * me * e2 + 2.0 * n * me * me * me
+        m4 = acc[_E4] - 4.0 * me * acc[_E3] + 6.0 * me * me * e2 - 3.0 * n * me * me * me * me
+        den3 = m2e ** 1.5
+        den4 = m2e * m2e
+        if n >= 3.0 and den3 > 0.0:  # (a variance so small its powers underflow: NaN)
+            skew = n * math.sqrt(n - 1.0) / (n - 2.0) * m3 / den3
+        if n >= 4.0 and den4 > 0.0:
+            a = (n + 1.0) * n * (n - 1.0) / ((n - 2.0) * (n - 3.0))
+            b = 3.0 * (n - 1.0) ** 2 / ((n - 2.0) * (n - 3.0))
+            kurt = a * m4 / den4 - b
+    out[SKEW] = skew
+    out[KURT] = kurt
+    out[TURNOVER] = acc[_TURN] / years if n > 0.0 else nan
+    out[COSTS] = acc[_COST] / years if n > 0.0 else nan
+    out[COST_TOTAL] = acc[_COST]
+    out[N_REBALANCES] = acc[_NREB]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def metrics_full_nb(returns, rf, turnover, cost, out):
+    """Metrics of a daily returns array (T,) into ``out`` (N_OUT,).
+
+    ``rf``: risk-free daily returns (T,) or an empty array for none. ``turnover``, ``cost``:
+    per-day one-way turnover and cost as fractions of value (T,), 0 on days without a rebalance,
+    or empty arrays. One small allocation (the accumulator) per call.
+    """
+    acc = np.empty(ACC_SIZE)
+    acc_init(acc)
+    has_rf = rf.shape[0] > 0
+    has_trades = turnover.shape[0] > 0
+    for t in range(returns.shape[0]):
+        acc_update(acc, returns[t], rf[t] if has_rf else 0.0)
+        if has_trades and (turnover[t] != 0.0 or cost[t] != 0.0):
+            acc_trade(acc, turnover[t], cost[t])
+    acc_finalize(acc, out)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def metrics_nb(returns, rf, out):
+    """Metrics of a daily returns array (T,) with risk-free daily returns ``rf`` ((T,) or empty
+    for none) into ``out`` (N_OUT,); the trading slots are 0."""
+    empty = np.empty(0)
+    metrics_full_nb(returns, rf, empty, empty, out)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def drawdown_nb(returns, out):
+    """Drawdown series (T,) from daily returns (T,): equity / running peak − 1, ≤ 0, with the
+    equity starting at 1 before day 0 and missing returns holding it flat — as quantstats'
+    ``to_drawdown_series``."""
+    cum = 1.0
+    peak = 1.0
+    for t in range(returns.shape[0]):
+        r = returns[t]
+        if (r - r) == 0.0:
+            cum *= 1.0 + r
+        price = 1.0 + (cum - 1.0)
+        if price >= peak:
+            peak = price
+            out[t] = 0.0
+        else:
+            out[t] = price / peak - 1.0
