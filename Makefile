@@ -26,7 +26,7 @@ venv: $(VENV)/.installed
 venv-dev: $(VENV)/.installed-dev
 
 demo: venv
-	$(VENV)/bin/rowboat demo
+	$(VENV)/bin/rowboat data show sample
 
 test: venv-dev
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -11,7 +11,7 @@ summing to 1).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -82,6 +82,24 @@ class Sleeve:
         return len(self.tickers) > 1
 
 
+SleeveSpec = Sleeve | str | Sequence[str] | Mapping[str, float]
+
+
+def parse_sleeves(sleeves: Mapping[str, SleeveSpec]) -> dict[str, Sleeve]:
+    """Role → :class:`Sleeve` from role → spec (as :meth:`Sleeve.parse`) or Sleeve. A Sleeve
+    given under another role is an error."""
+    out = {}
+    for role, spec in sleeves.items():
+        if isinstance(spec, Sleeve):
+            if spec.role != role:
+                raise ConfigError(f"sleeve given under role '{role}' is named '{spec.role}'; use "
+                                  "the same name")
+            out[role] = spec
+        else:
+            out[role] = Sleeve.parse(role, spec)
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class Panel:
     """Aligned, validated daily closes with named sleeves.
@@ -112,7 +130,8 @@ class Panel:
     currency:
         Base currency the closes are expressed in, when converted (``None`` = as the source).
     filled:
-        Ticker → number of calendar days that were forward-filled (holiday gaps).
+        Ticker → number of trading days (of this panel's calendar) on which the ticker had no
+        quote and took its previous close (holiday gaps; see :mod:`engine.data.align`).
     """
 
     tr: pd.DataFrame

@@ -1,0 +1,242 @@
+"""``rowboat data check | fetch | show``.
+
+* ``check PATH`` — validate a folder of CSVs (or one wide file): a table of every ticker (first,
+  last, rows, findings) and every finding in full; exit 2 if any error, 0 if only warnings.
+* ``fetch TICKER... [--cache-dir DIR] [--refresh]`` — fill (or refresh) the Yahoo cache.
+* ``show [SOURCE] [--seed N] [--sleeve ROLE=SPEC ...]`` — load a universe (default: the sample)
+  and print its sleeves, period, the ticker that set the start, the source, and annualised
+  return and volatility per sleeve.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from engine.data.align import DEFAULT_FFILL_LIMIT, DEFAULT_MIN_DAYS, GAP_TEXT, check_alignment
+from engine.data.load import DEFAULT_SEED, load_panel, source_kind
+from engine.data.panel import Panel
+from engine.data.sources import SourceData, read_folder, read_wide
+from engine.data.validate import Finding, summarise
+from engine.errors import ConfigError, DataError, DataWarning
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="data_command", metavar="DATA_COMMAND", required=True)
+    p = sub.add_parser("check", help="validate a folder of CSVs or a wide file",
+                       description="Validate a folder of CSVs (one per ticker) or one wide "
+                                   "CSV/Parquet file; exit 2 if any error, 0 if only warnings.")
+    p.add_argument("path", help="folder of CSVs, or a wide .csv/.parquet file")
+    _alignment_options(p)
+
+    p = sub.add_parser("fetch", help="fill the Yahoo cache (needs a connection)",
+                       description="Download daily closes from Yahoo into the Parquet cache.")
+    p.add_argument("tickers", nargs="+", metavar="TICKER", help="Yahoo tickers, e.g. SPY ^GSPC")
+    p.add_argument("--cache-dir", help="cache folder (default $ROWBOAT_CACHE_DIR or "
+                                       "~/.cache/rowboat/yahoo)")
+    p.add_argument("--refresh", action="store_true",
+                   help="also update tickers already cached (re-downloads everything if Yahoo "
+                        "re-based the adjusted history)")
+
+    p = sub.add_parser("show", help="load a universe and describe its sleeves",
+                       description="Load a universe and print its sleeves, period and "
+                                   "annualised return/volatility per sleeve.")
+    p.add_argument("source", nargs="?", default="sample",
+                   help="'sample' (default), 'yahoo', a folder of CSVs or a wide file")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the sample universe")
+    p.add_argument("--sleeve", action="append", default=[], metavar="ROLE=SPEC",
+                   help="a sleeve: us=SPY, em=EEM,VWO (equal weights) or mega=AAPL:0.6,MSFT:0.4; "
+                        "repeat for more (default: the sample's sleeves, or one per ticker)")
+    p.add_argument("--start", help="first date (YYYY-MM-DD)")
+    p.add_argument("--end", help="last date (YYYY-MM-DD)")
+    p.add_argument("--offline", action="store_true", help="Yahoo: use the cache only")
+    p.add_argument("--cache-dir", help="Yahoo cache folder")
+    p.add_argument("--base-currency", help="convert into this currency (needs --fx)")
+    p.add_argument("--fx", help="FX ticker: data currency per one base unit, e.g. GBPUSD=X")
+    _alignment_options(p)
+
+
+def _alignment_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ffill-limit", type=int, default=DEFAULT_FFILL_LIMIT,
+                   help="longest gap filled with the previous close, in trading days (default 5)")
+    p.add_argument("--min-days", type=int, default=DEFAULT_MIN_DAYS,
+                   help="fewest trading days all tickers must share (default 252)")
+
+
+def main(args: argparse.Namespace) -> int:
+    console = Console(highlight=False)
+    if args.data_command == "check":
+        return _check(args, console)
+    if args.data_command == "fetch":
+        return _fetch(args, console)
+    return _show(args, console)
+
+
+# ---------------------------------------------------------------------------- check
+def _read_for_check(path: str) -> SourceData:
+    kind = source_kind(path)
+    if kind == "folder":
+        data = read_folder(Path(path).expanduser())
+        if not data.series:
+            raise DataError(f"{path}: no CSV files; put one file per ticker (e.g. SPY.csv) there")
+        return data
+    if kind == "wide":
+        return read_wide(Path(path).expanduser())
+    raise ConfigError(f"data check validates a folder of CSVs or a wide CSV/Parquet file, not "
+                      f"{path!r}; for the sample or Yahoo use `rowboat data show {path}`")
+
+
+def _check(args: argparse.Namespace, console: Console) -> int:
+    data = _read_for_check(args.path)
+    usable = {t: s.tr for t, s in data.series.items()
+              if len(s.tr) and not any(f.is_error for f in s.findings)}
+    source_findings: list[Finding] = list(data.findings)
+    by_ticker: dict[str, list[Finding]] = {t: list(s.findings) for t, s in data.series.items()}
+    window = None
+    if usable and not any(f.is_error for f in data.findings):
+        window, found = check_alignment(usable, ffill_limit=args.ffill_limit,
+                                        min_days=args.min_days,
+                                        labels={t: s.label for t, s in data.series.items()})
+        for f in found:
+            (by_ticker[f.ticker] if GAP_TEXT in f.message and f.ticker in by_ticker
+             else source_findings).append(f)
+
+    table = Table(title=escape(data.label))
+    for col, justify in (("ticker", "left"), ("first", "left"), ("last", "left"),
+                         ("rows", "right"), ("findings", "left")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for t, s in data.series.items():
+        found = by_ticker[t]
+        style = "red" if any(f.is_error for f in found) else "yellow" if found else "green"
+        table.add_row(escape(t), str(s.first.date()) if s.first is not None else "-",
+                      str(s.last.date()) if s.last is not None else "-", str(s.rows),
+                      f"[{style}]{summarise(found)}[/{style}]")
+    console.print(table)
+    every = source_findings + [f for t in data.series for f in by_ticker[t]]
+    for f in every:
+        tag = "[red]error[/red]" if f.is_error else "[yellow]warning[/yellow]"
+        console.print(f"{tag} ", end="")
+        console.print(f.message, markup=False, soft_wrap=True)
+    if window is not None:
+        console.print(f"common period {window.start.date()} to {window.end.date()} "
+                      f"({len(window.calendar)} trading days; start set by "
+                      f"{window.start_ticker})", markup=False, soft_wrap=True)
+    n_err = sum(f.is_error for f in every)
+    console.print(f"{len(data.series)} tickers: {summarise(every)}", markup=False)
+    if n_err:
+        print(f"rowboat: error: {args.path}: {summarise(every)}; fix the errors listed above",
+              file=sys.stderr)
+        return 2
+    return 0
+
+
+# ---------------------------------------------------------------------------- fetch
+def _fetch(args: argparse.Namespace, console: Console) -> int:
+    from engine.data.yahoo import default_cache_dir, fetch
+
+    cache = Path(args.cache_dir).expanduser() if args.cache_dir else default_cache_dir()
+    table = Table(title=escape(f"Yahoo cache {cache}"))
+    for col in ("ticker", "first", "last", "rows", "action"):
+        table.add_column(col)
+    failures: list[str] = []
+    for t in dict.fromkeys(args.tickers):
+        try:
+            r = fetch(t, cache_dir=cache, refresh=args.refresh)
+        except DataError as exc:
+            failures.append(str(exc))
+            table.add_row(escape(t), "-", "-", "0", "[red]failed[/red]")
+            continue
+        action = r.action + (f" (+{r.new_rows} rows)" if r.action == "updated" else "")
+        table.add_row(escape(r.ticker), str(r.frame.index[0].date()), str(r.frame.index[-1].date()),
+                      str(len(r.frame)), action)
+    console.print(table)
+    if len(failures) == 1:
+        raise DataError(failures[0])
+    if failures:
+        raise DataError(f"{len(failures)} of {len(set(args.tickers))} tickers failed: "
+                        + " | ".join(failures))
+    return 0
+
+
+# ---------------------------------------------------------------------------- show
+def parse_sleeve_option(text: str) -> tuple[str, str | list[str] | dict[str, float]]:
+    """``us=SPY`` → ("us", "SPY"); ``em=EEM,VWO`` → equal weights; ``m=AAPL:0.6,MSFT:0.4`` →
+    weights (fractions)."""
+    role, sep, spec = text.partition("=")
+    role, spec = role.strip(), spec.strip()
+    if not sep or not role or not spec:
+        raise ConfigError(f"--sleeve {text!r}: write ROLE=TICKER, ROLE=T1,T2 or ROLE=T1:0.6,T2:0.4")
+    parts = [p.strip() for p in spec.split(",") if p.strip()]
+    if not any(":" in p for p in parts):
+        return role, parts[0] if len(parts) == 1 else parts
+    weights = {}
+    for p in parts:
+        ticker, _, w = p.rpartition(":")
+        try:
+            weights[ticker.strip()] = float(w)
+        except ValueError:
+            raise ConfigError(f"--sleeve {text!r}: weight {w!r} of {ticker!r} is not a number; "
+                              "give fractions, e.g. AAPL:0.6,MSFT:0.4") from None
+    return role, weights
+
+
+def _default_sleeves(source: str) -> dict[str, str] | None:
+    kind = source_kind(source)
+    if kind == "sample":
+        return None
+    if kind == "yahoo":
+        raise ConfigError("rowboat data show yahoo needs --sleeve ROLE=TICKER (e.g. --sleeve "
+                          "us=SPY --sleeve em=EEM)")
+    data = read_folder(source) if kind == "folder" else read_wide(source)
+    return {t: t for t in data.series}
+
+
+def _show(args: argparse.Namespace, console: Console) -> int:
+    sleeves = (dict(parse_sleeve_option(s) for s in args.sleeve) if args.sleeve
+               else _default_sleeves(args.source))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        panel = load_panel(args.source, sleeves, start=args.start, end=args.end,
+                           base_currency=args.base_currency, fx=args.fx,
+                           ffill_limit=args.ffill_limit, offline=args.offline,
+                           cache_dir=args.cache_dir, min_days=args.min_days, seed=args.seed)
+    for w in caught:
+        if issubclass(w.category, DataWarning):
+            print(f"rowboat: warning: {w.message}", file=sys.stderr)
+    print_panel(panel, console)
+    return 0
+
+
+def print_panel(panel: Panel, console: Console) -> None:
+    """Sleeves, period, the start ticker, the source and annualised return/volatility."""
+    if panel.synthetic:
+        console.print("[bold magenta]synthetic sample[/bold magenta] — generated data, not "
+                      "market prices")
+    console.print(f"source: {panel.source}", markup=False, soft_wrap=True)
+    first, last = panel.dates[0].date(), panel.dates[-1].date()
+    start_by = f"; start set by {panel.start_ticker}" if panel.start_ticker else ""
+    console.print(f"period: {first} to {last} ({len(panel)} trading days{start_by})",
+                  markup=False)
+    if panel.currency:
+        console.print(f"currency: {panel.currency}", markup=False)
+    filled = {t: n for t, n in panel.filled.items() if n}
+    if filled:
+        console.print("forward-filled days: " + ", ".join(f"{t} {n}" for t, n in filled.items()),
+                      markup=False, soft_wrap=True)
+    table = Table(title="sleeves (total return, 252 trading days a year)")
+    for col, justify in (("sleeve", "left"), ("tickers (weights)", "left"),
+                         ("return %/yr", "right"), ("volatility %/yr", "right")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    desc = panel.describe().set_index("sleeve") if panel.sleeves else None
+    for role, sl in panel.sleeves.items():
+        names = (" ".join(f"{t} {w:.0%}" for t, w in zip(sl.tickers, sl.weights))
+                 if sl.is_basket else sl.tickers[0])
+        row = desc.loc[role] if desc is not None else None
+        table.add_row(escape(role), escape(names), f"{100 * row['ann_return']:.2f}",
+                      f"{100 * row['ann_vol']:.2f}")
+    console.print(table)

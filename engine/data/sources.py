@@ -1,0 +1,225 @@
+"""Readers for price files: a folder of CSVs (one per ticker) and one wide CSV/Parquet file.
+
+A folder holds one file per ticker, named after it (``SPY.csv``, ``^GSPC.csv``), in one of two
+layouts:
+
+* ``Date,Close`` — ``Close`` is taken as a total-return (adjusted) close; the ticker has no
+  separate price-return close (``pr = tr``).
+* Yahoo's export ``Date,Open,High,Low,Close,Adj Close,Volume`` — ``Adj Close`` is the total-return
+  close, ``Close`` the price-return close (used by signals).
+
+A wide file has a ``Date`` column and one column of total-return closes per ticker; an empty cell
+is a day without a quote (before a ticker's first date, or its own holiday).
+
+Readers never raise on bad content: they return :class:`SeriesData` with its findings, so that
+``rowboat data check`` can list every problem; loaders raise on the first error.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from engine.data.validate import Finding, check_dates, clean_closes, error, parse_dates
+from engine.errors import DataError
+
+YAHOO_ONLY = ("Open", "High", "Low", "Volume")
+WIDE_SUFFIXES = (".csv", ".parquet", ".pq")
+
+
+@dataclass(frozen=True)
+class SeriesData:
+    """One ticker as read from a source, with what the checks found.
+
+    ``tr``: total-return closes; ``pr``: genuine price-return closes or ``None``. Both are clean
+    (sorted, unique dates, positive) even when ``findings`` hold errors, so a report can still
+    show the range; loaders must not use a series that has errors. ``rows``: rows in the file.
+    """
+
+    ticker: str
+    label: str
+    tr: pd.Series
+    pr: pd.Series | None
+    rows: int
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def first(self) -> pd.Timestamp | None:
+        return self.tr.index[0] if len(self.tr) else None
+
+    @property
+    def last(self) -> pd.Timestamp | None:
+        return self.tr.index[-1] if len(self.tr) else None
+
+
+@dataclass(frozen=True)
+class SourceData:
+    """Several tickers from one source, plus findings about the source as a whole (e.g. the
+    dates of a wide file)."""
+
+    label: str
+    series: dict[str, SeriesData]
+    findings: tuple[Finding, ...] = field(default=())
+
+    def all_findings(self, tickers: Iterable[str] | None = None) -> list[Finding]:
+        names = self.series if tickers is None else tickers
+        out = list(self.findings)
+        for t in names:
+            out += self.series[t].findings
+        return out
+
+
+def _empty(ticker: str, label: str, rows: int, findings: list[Finding]) -> SeriesData:
+    s = pd.Series([], dtype="float64", index=pd.DatetimeIndex([], name="Date"), name=ticker)
+    return SeriesData(ticker, label, s, None, rows, tuple(findings))
+
+
+def _read_text_csv(path: Path) -> pd.DataFrame:
+    """The CSV as text cells (no type guessing), headers stripped. yfinance's three-line header
+    (``Price`` / ``Ticker`` / ``Date``) is reduced to one."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
+                        encoding="utf-8-sig")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame) >= 2 and frame.columns[0] == "Price" and frame.iloc[0, 0] == "Ticker":
+        frame = frame.iloc[2:].rename(columns={"Price": "Date"}).reset_index(drop=True)
+    return frame
+
+
+def _date_column(columns: list[str]) -> str | None:
+    for c in columns:
+        if c.lower() in ("date", "datetime"):
+            return c
+    return None
+
+
+def read_ticker_csv(path: str | Path, ticker: str | None = None) -> SeriesData:
+    """Read one ticker's CSV (``Date,Close`` or Yahoo's export layout) and check it."""
+    path = Path(path)
+    ticker = ticker or path.stem
+    label = path.name
+    try:
+        frame = _read_text_csv(path)
+    except FileNotFoundError:
+        return _empty(ticker, label, 0, [error(ticker, f"{path}: file not found; add it or "
+                                                       "remove the ticker")])
+    except pd.errors.EmptyDataError:
+        return _empty(ticker, label, 0, [error(ticker, f"{label}: the file is empty; add a header "
+                                                       "Date,Close and one row per trading day")])
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        return _empty(ticker, label, 0, [error(ticker, (
+            f"{label}: cannot be read as CSV ({str(exc).strip().splitlines()[0]}); save it as "
+            "comma-separated text with a header Date,Close"))])
+    cols = list(frame.columns)
+    date_col = _date_column(cols)
+    rows = len(frame)
+    if date_col is None:
+        return _empty(ticker, label, rows, [error(ticker, (
+            f"{label}: no 'Date' column (columns: {', '.join(cols)}); expected Date,Close or "
+            "Yahoo's Date,Open,High,Low,Close,Adj Close,Volume"))])
+    if "Adj Close" in cols:
+        value_cols = {"tr": "Adj Close", "pr": "Close"} if "Close" in cols else {"tr": "Adj Close"}
+    elif "Close" in cols and any(c in cols for c in YAHOO_ONLY):
+        return _empty(ticker, label, rows, [error(ticker, (
+            f"{label}: looks like a Yahoo export ({', '.join(cols)}) but has no 'Adj Close' "
+            "column, so dividends are missing; download it again with adjusted closes, or keep "
+            "only Date,Close if Close is already a total-return close"))])
+    elif "Close" in cols:
+        value_cols = {"tr": "Close"}
+    else:
+        return _empty(ticker, label, rows, [error(ticker, (
+            f"{label}: no 'Close' column (columns: {', '.join(cols)}); expected Date,Close or "
+            "Yahoo's Date,Open,High,Low,Close,Adj Close,Volume"))])
+    if rows == 0:
+        return _empty(ticker, label, 0, [error(ticker, f"{label}: no price rows; add the daily "
+                                                       "closes below the header")])
+    dates, findings = parse_dates(frame[date_col], ticker, label)
+    findings += check_dates(dates, ticker, label)
+    clean, more = clean_closes(dates, {c: frame[c] for c in value_cols.values()}, ticker, label)
+    findings += more
+    tr = clean[value_cols["tr"]].rename(ticker)
+    pr = clean[value_cols["pr"]].rename(ticker) if "pr" in value_cols else None
+    return SeriesData(ticker, label, tr, pr, rows, tuple(findings))
+
+
+def folder_tickers(folder: str | Path) -> list[str]:
+    """Tickers in a folder: the names of its ``*.csv`` files, sorted."""
+    return sorted(p.stem for p in Path(folder).glob("*.csv") if p.is_file())
+
+
+def read_folder(folder: str | Path, tickers: Iterable[str] | None = None) -> SourceData:
+    """Read ``tickers`` (default: every ``*.csv``) from a folder. A ticker without a file is a
+    :class:`DataError` that lists the tickers the folder has."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"data folder {folder} not found; give a folder of CSV files, one per "
+                        "ticker (e.g. SPY.csv)")
+    have = folder_tickers(folder)
+    wanted = have if tickers is None else list(dict.fromkeys(tickers))
+    missing = [t for t in wanted if t not in have]
+    if missing:
+        raise DataError(f"ticker{'s' if len(missing) > 1 else ''} {', '.join(missing)} not in "
+                        f"{folder}: no {missing[0]}.csv; the folder has {', '.join(have) or 'no CSV files'}")
+    return SourceData(f"CSV folder {folder}",
+                      {t: read_ticker_csv(folder / f"{t}.csv", t) for t in wanted})
+
+
+def _read_wide_frame(path: Path) -> tuple[pd.Series | pd.DatetimeIndex, pd.DataFrame]:
+    """(dates as text or timestamps, value columns) of a wide CSV or Parquet file."""
+    if path.suffix.lower() == ".csv":
+        frame = _read_text_csv(path)
+    else:
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several types for a bad file
+            raise DataError(f"{path.name}: cannot be read as Parquet ({exc}); write it with "
+                            "DataFrame.to_parquet") from None
+        if isinstance(frame.index, pd.DatetimeIndex):
+            frame = frame.reset_index(names="Date")
+        frame.columns = [str(c) for c in frame.columns]
+    date_col = _date_column(list(frame.columns))
+    if date_col is None:
+        raise DataError(f"{path.name}: no 'Date' column (columns: {', '.join(frame.columns)}); a "
+                        "wide file needs Date and one column of closes per ticker")
+    if set(YAHOO_ONLY) & set(frame.columns):
+        raise DataError(f"{path.name}: looks like one ticker's Yahoo export, not a wide file; put "
+                        "it in a folder (file name = ticker, e.g. SPY.csv) and pass the folder")
+    raw_dates = frame[date_col]
+    if pd.api.types.is_datetime64_any_dtype(raw_dates):
+        raw_dates = raw_dates.dt.tz_localize(None) if raw_dates.dt.tz else raw_dates
+        raw_dates = raw_dates.dt.strftime("%Y-%m-%d")
+    return raw_dates, frame.drop(columns=[date_col])
+
+
+def read_wide(path: str | Path, tickers: Iterable[str] | None = None) -> SourceData:
+    """Read a wide CSV or Parquet file: ``Date`` plus one total-return close column per ticker.
+    A ticker without a column is a :class:`DataError` listing the columns."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"data file {path} not found; give a CSV or Parquet file with a Date "
+                        "column and one column per ticker")
+    try:
+        raw_dates, values = _read_wide_frame(path)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path.name}: the file is empty; add a header Date,TICKER,... and one "
+                        "row per trading day") from None
+    have = list(values.columns)
+    wanted = have if tickers is None else list(dict.fromkeys(tickers))
+    missing = [t for t in wanted if t not in have]
+    if missing:
+        raise DataError(f"ticker{'s' if len(missing) > 1 else ''} {', '.join(missing)} not in "
+                        f"{path.name}: no such column; its columns are {', '.join(have)}")
+    file_label = path.name
+    if len(values) == 0:
+        return SourceData(f"wide file {path}", {}, (error(file_label, (
+            f"{file_label}: no price rows; add one row per trading day")),))
+    dates, findings = parse_dates(raw_dates, file_label, file_label)
+    findings += check_dates(dates, file_label, file_label)
+    series = {}
+    for t in wanted:
+        label = f"{file_label} [{t}]"
+        clean, found = clean_closes(dates, {t: values[t]}, t, label, missing_is_gap=True)
+        rows = int(pd.to_numeric(values[t], errors="coerce").notna().sum())
+        series[t] = SeriesData(t, label, clean[t].rename(t), None, rows, tuple(found))
+    return SourceData(f"wide file {path}", series, tuple(findings))
