@@ -1,0 +1,310 @@
+"""Experiment configs: TOML → frozen dataclasses (GUIDE §6).
+
+One file per experiment::
+
+    [run]        name, start, end, benchmark (a [[strategy]] name), lag, risk_free
+    [data]       source ("sample" | "yahoo" | a folder or a CSV/Parquet file, relative to the
+                 config file), seed (sample only), base_currency, fx, ffill_limit, offline,
+                 cache_dir
+    [sleeves]    role = "TICKER" | ["T1", "T2"] (equal weights) | {T1 = 0.6, T2 = 0.4}
+    [signals.NAME]  kind = "concentration" | "breakout" | "trend" | "momentum", the series it
+                 reads and its settings (see ``strategies.signals``)
+    [costs]      fee_bps, slippage_bps (basis points: 10 = 0.1 %), rebalance ("decision" |
+                 "change"), band (a FRACTION of portfolio value: 0.05 = 5 points), band_relative
+    [[strategy]] name, rule (a registered strategy), params = {...}, signals = {slot = "NAME"}
+
+Units: costs are given in basis points and held here as fractions (``CostsConfig.fee``); the band
+is a fraction in the file and here. ``lag`` is in trading days (1 = decide at a close, fill at the
+next; 0 only when asked for). ``risk_free`` is a sleeve role (its daily returns are the risk-free
+rate for Sharpe and Sortino) or 0. Dates are ISO dates (quoted or bare TOML dates).
+
+Every error is a :class:`~engine.errors.ConfigError` that names the file, the section and the key,
+and says what to write instead. Unknown sections and keys are errors that list the valid ones.
+For ``source = "sample"`` the sample's default sleeves (us_mega, us, ex_us, em, world, cash,
+bonds) are always there; ``[sleeves]`` adds to or replaces them. Other sources need ``[sleeves]``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+
+from engine.config_tables import (NAME, StrategyConfig, Where, parse_signals, parse_strategies,
+                                  text, whole)
+from engine.data.panel import Sleeve
+from engine.errors import ConfigError
+from strategies.params import REBALANCE_MODES
+from strategies.signals import SignalSpec
+
+SECTIONS = ("run", "data", "sleeves", "signals", "costs", "strategy")
+RUN_KEYS = ("name", "start", "end", "benchmark", "lag", "risk_free")
+DATA_KEYS = ("source", "seed", "base_currency", "fx", "ffill_limit", "offline", "cache_dir")
+COSTS_KEYS = ("fee_bps", "slippage_bps", "rebalance", "band", "band_relative")
+
+__all__ = ["Config", "CostsConfig", "DataConfig", "RunConfig", "StrategyConfig",
+           "config_from_dict", "load_config"]
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """``[run]``. ``start``/``end`` None = the data's range. ``risk_free`` None = 0."""
+
+    name: str
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+    benchmark: str = ""
+    lag: int = 1
+    risk_free: str | None = None
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """``[data]``. ``source`` is "sample", "yahoo", or an absolute path."""
+
+    source: str = "sample"
+    seed: int = 7
+    base_currency: str | None = None
+    fx: str | None = None
+    ffill_limit: int = 5
+    offline: bool = False
+    cache_dir: str | None = None
+
+    @property
+    def is_sample(self) -> bool:
+        return self.source == "sample"
+
+
+@dataclass(frozen=True)
+class CostsConfig:
+    """``[costs]``: ``fee`` and ``slippage`` are fractions (the file gives basis points)."""
+
+    fee: float = 0.0
+    slippage: float = 0.0
+    rebalance: str = "decision"
+    band: float | None = None
+    band_relative: bool = False
+
+    @property
+    def fee_bps(self) -> float:
+        return self.fee * 1e4
+
+    @property
+    def slippage_bps(self) -> float:
+        return self.slippage * 1e4
+
+
+@dataclass(frozen=True)
+class Config:
+    """A parsed, validated experiment config. ``path`` is None for configs built from dicts;
+    ``raw`` is the TOML as read (for the results manifest)."""
+
+    run: RunConfig
+    data: DataConfig
+    sleeves: Mapping[str, Sleeve]
+    signals: Mapping[str, SignalSpec]
+    costs: CostsConfig
+    strategies: tuple[StrategyConfig, ...]
+    path: Path | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    def strategy(self, name: str) -> StrategyConfig:
+        for s in self.strategies:
+            if s.name == name:
+                return s
+        raise ConfigError(f"{self.where}: no strategy named '{name}'; strategies: "
+                          f"{', '.join(s.name for s in self.strategies)}")
+
+    def bound_signals(self, name: str) -> dict[str, SignalSpec]:
+        """Slot → SignalSpec for strategy ``name`` (see ``Strategy.bind``)."""
+        sc = self.strategy(name)
+        return sc.strategy.bind(self.signals, sc.signals, self.sleeves)
+
+    @property
+    def where(self) -> str:
+        return str(self.path) if self.path is not None else "config"
+
+    def sleeve_specs(self) -> dict[str, Sleeve]:
+        """Sleeves for ``load_panel`` (role → Sleeve)."""
+        return dict(self.sleeves)
+
+
+# ============================================================================ parsing
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a TOML experiment config (see the module docstring)."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file {p} not found; give the path of a .toml file (examples "
+                          "in scripts/configs/)")
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}; fix the syntax (strings need quotes, "
+                          "tables [name], arrays [a, b])") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: not a UTF-8 text file; save it as UTF-8") from None
+    return config_from_dict(raw, path=p.resolve())
+
+
+def config_from_dict(raw: Mapping[str, Any], *, path: Path | None = None,
+                     base_dir: Path | None = None) -> Config:
+    """Validate a config given as a dict (as TOML would parse it). Relative paths resolve
+    against ``base_dir``, else the config file's folder, else the working directory."""
+    w = Where(path)
+    base = base_dir or (path.parent if path is not None else Path.cwd())
+    unknown = [k for k in raw if k not in SECTIONS]
+    if unknown:
+        raise ConfigError(f"{w.file}: unknown section [{unknown[0]}]; valid sections: "
+                          + ", ".join(f"[{s}]" if s != "strategy" else "[[strategy]]"
+                                      for s in SECTIONS))
+    data = _data(w, w.table(raw.get("data"), "data"), base)
+    sleeves = _sleeves(w, w.table(raw.get("sleeves"), "sleeves"), data)
+    roles = set(sleeves)
+    signals = parse_signals(w, w.table(raw.get("signals"), "signals"), base)
+    costs = _costs(w, w.table(raw.get("costs"), "costs"))
+    strategies = parse_strategies(w, raw.get("strategy"), signals, sleeves, roles)
+    run = _run(w, w.table(raw.get("run"), "run"), path, strategies, roles)
+    return Config(run=run, data=data, sleeves=MappingProxyType(sleeves),
+                  signals=MappingProxyType(signals), costs=costs, strategies=strategies,
+                  path=path, raw=dict(raw))
+
+
+# ---------------------------------------------------------------------------- sections
+
+
+def _date(w: Where, key: str, v: Any) -> pd.Timestamp:
+    if isinstance(v, dt.datetime):
+        return pd.Timestamp(v.date())
+    if isinstance(v, dt.date):
+        return pd.Timestamp(v)
+    if isinstance(v, str):
+        try:
+            return pd.Timestamp(dt.date.fromisoformat(v.strip()))
+        except ValueError:
+            pass
+    raise w.err("run", key, f"expected an ISO date like \"2008-01-31\", got {v!r}")
+
+
+def _run(w: Where, tab: dict[str, Any], path: Path | None,
+         strategies: tuple[StrategyConfig, ...], roles: set[str]) -> RunConfig:
+    w.keys(tab, "run", RUN_KEYS)
+    name = tab.get("name", path.stem if path is not None else "experiment")
+    if not isinstance(name, str) or not NAME.match(name):
+        raise w.err("run", "name", f"{name!r} cannot name a results folder; use letters, digits, "
+                    "'_', '-' and '.' (e.g. \"rowing_boat\")")
+    start = _date(w, "start", tab["start"]) if "start" in tab else None
+    end = _date(w, "end", tab["end"]) if "end" in tab else None
+    if start is not None and end is not None and end <= start:
+        raise w.err("run", "end", f"end {end.date()} is not after start {start.date()}; swap them")
+    names = [s.name for s in strategies]
+    bench = tab.get("benchmark", names[0])
+    if not isinstance(bench, str) or bench not in names:
+        raise w.err("run", "benchmark", f"{bench!r} is not one of the [[strategy]] names "
+                    f"({', '.join(names)}); name one of them")
+    lag = whole(w, "run", "lag", tab.get("lag", 1), 0, 21,
+               "lag is in trading days between a decision's close and its fill (default 1)")
+    rf = tab.get("risk_free", 0)
+    if isinstance(rf, bool) or (not isinstance(rf, str) and rf != 0):
+        raise w.err("run", "risk_free", f"expected a sleeve role (e.g. \"cash\") or 0, got {rf!r}")
+    if isinstance(rf, str):
+        if rf not in roles:
+            raise w.err("run", "risk_free", f"unknown sleeve '{rf}'; sleeves: "
+                        f"{', '.join(sorted(roles)) or 'none'}; add it under [sleeves] or use 0")
+    return RunConfig(name=name, start=start, end=end, benchmark=bench, lag=lag,
+                     risk_free=rf if isinstance(rf, str) else None)
+
+
+def _data(w: Where, tab: dict[str, Any], base: Path) -> DataConfig:
+    w.keys(tab, "data", DATA_KEYS)
+    src = text(w, "data", "source", tab.get("source", "sample"),
+               fix="use \"sample\", \"yahoo\" or a folder/file path")
+    if src not in ("sample", "yahoo"):
+        p = Path(src).expanduser()
+        p = p if p.is_absolute() else base / p
+        if not p.exists():
+            raise w.err("data", "source", f"{src!r} is neither \"sample\", \"yahoo\" nor an "
+                        f"existing folder or file (looked for {p.resolve()}); paths are relative "
+                        "to the config file")
+        src = str(p.resolve())
+    seed = whole(w, "data", "seed", tab.get("seed", 7), 0, 2**32 - 1, "seed picks the sample")
+    if "seed" in tab and src != "sample":
+        raise w.err("data", "seed", "seed only applies to source = \"sample\"; remove it")
+    cur = tab.get("base_currency")
+    fx = tab.get("fx")
+    if cur is not None:
+        cur = text(w, "data", "base_currency", cur, fix="give a currency code like \"GBP\"")
+    if fx is not None:
+        fx = text(w, "data", "fx", fx, fix="give the FX ticker, e.g. \"GBPUSD=X\"")
+    if (cur is None) != (fx is None):
+        raise w.err("data", "fx" if cur else "base_currency", "base_currency and fx go together: "
+                    "give both (e.g. base_currency = \"GBP\", fx = \"GBPUSD=X\") or neither")
+    ff = whole(w, "data", "ffill_limit", tab.get("ffill_limit", 5), 0, 30,
+              "the longest holiday gap to forward-fill, in trading days")
+    offline = tab.get("offline", False)
+    if not isinstance(offline, bool):
+        raise w.err("data", "offline", f"expected true or false, got {offline!r}")
+    cache = tab.get("cache_dir")
+    if cache is not None:
+        c = Path(text(w, "data", "cache_dir", cache, fix="give a folder path")).expanduser()
+        cache = str((c if c.is_absolute() else base / c).resolve())
+    return DataConfig(source=src, seed=seed, base_currency=cur, fx=fx, ffill_limit=ff,
+                      offline=offline, cache_dir=cache)
+
+
+def _sleeves(w: Where, tab: dict[str, Any], data: DataConfig) -> dict[str, Sleeve]:
+    if not tab and not data.is_sample:
+        raise w.err("sleeves", None, "missing; only the sample has default sleeves — add e.g. "
+                    "[sleeves] us = \"SPY\", ex_us = \"ACWX\", em = \"EEM\", cash = \"BIL\"")
+    out: dict[str, Sleeve] = {}
+    if data.is_sample:
+        from engine.data.sample import DEFAULT_SLEEVES
+        out = {r: Sleeve.parse(r, t) for r, t in DEFAULT_SLEEVES.items()}
+    for role, spec in tab.items():
+        if not NAME.match(role):
+            raise w.err("sleeves", role, "a role is a plain name like us_mega or ex_us")
+        try:
+            out[role] = Sleeve.parse(role, spec)
+        except ConfigError as exc:
+            raise w.err("sleeves", role, f"{exc}; write role = \"TICKER\", [\"T1\", \"T2\"] or "
+                        "{T1 = 0.6, T2 = 0.4}") from None
+    return out
+
+
+def _costs(w: Where, tab: dict[str, Any]) -> CostsConfig:
+    w.keys(tab, "costs", COSTS_KEYS)
+
+    def bps(key: str) -> float:
+        v = tab.get(key, 0)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
+                or not 0 <= v < 1000:
+            raise w.err("costs", key, f"expected basis points from 0 to 1000 (10 = 0.1 %), got "
+                        f"{v!r}")
+        return float(v) / 1e4
+
+    reb = tab.get("rebalance", "decision")
+    if reb not in REBALANCE_MODES:
+        raise w.err("costs", "rebalance", f"{reb!r}; valid: {', '.join(REBALANCE_MODES)} "
+                    "(every decision, or only when the target changes)")
+    band = tab.get("band")
+    if band is not None:
+        if isinstance(band, bool) or not isinstance(band, (int, float)) or not 0 <= band < 1:
+            hint = (f" — for {band:g} %, write {band / 100:g}" if isinstance(band, (int, float))
+                    and not isinstance(band, bool) and 1 <= band < 100 else "")
+            raise w.err("costs", "band", f"expected a fraction of portfolio value from 0 to 1 "
+                        f"(0.05 = 5 points), got {band!r}{hint}")
+        band = float(band) if band > 0 else None
+    rel = tab.get("band_relative", False)
+    if not isinstance(rel, bool):
+        raise w.err("costs", "band_relative", f"expected true or false, got {rel!r}")
+    return CostsConfig(fee=bps("fee_bps"), slippage=bps("slippage_bps"), rebalance=reb,
+                       band=band, band_relative=rel)
+
+

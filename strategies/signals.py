@@ -1,0 +1,220 @@
+"""Signal specs: what a ``[signals.NAME]`` table describes, and its computation on a Panel.
+
+A :class:`SignalSpec` names the series it reads (sleeve roles or tickers) and its settings. The
+strategies read signals through *slots* (e.g. the rowing-boat rule has slots ``concentration``,
+``ex_us`` and ``em``); a config binds slots to its ``[signals.NAME]`` tables, and a slot left
+unbound uses the strategy's default spec. A strategy's *signal params* (e.g. breakout ``years``)
+override a bound spec's settings when they are set.
+
+Kinds and settings (defaults; fractions, trading days, months of 21 trading days, calendar
+years):
+
+- ``concentration``: ``basket`` (sleeve role, ticker, or list of tickers), ``index`` (role or
+  ticker), ``anchors`` (needed when the panel has no caps: a snapshot file, or for a one-ticker
+  basket a table ``{date = weight}`` of known weights as fractions, e.g.
+  ``{ 2026-02-06 = 0.608 }``), ``fund`` (the fund whose rows of the snapshot file to read;
+  default the index's ticker); settings
+  ``window = 63`` (days, for ``change``), ``jump_limit = 0.02`` (fraction points).
+- ``breakout``: ``series``; ``years = 0`` (0 = all-time high), ``exclude_days = 0``,
+  ``confirm_days = 1``, ``month_end = false``, ``exit_drop = 0`` (fraction, 0 = no exit by drop),
+  ``exit_low_days = 0`` (0 = no exit by low).
+- ``trend``: ``series``; ``months = 10`` (price vs its SMA, total-return closes).
+- ``momentum``: ``series``; ``months = 12``, ``skip_months = 0`` (total return).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from engine.errors import ConfigError
+
+#: kind → setting → (default, type, lo, hi, doc). Types: "int", "float", "bool".
+SETTINGS: dict[str, dict[str, tuple[Any, str, float, float, str]]] = {
+    "concentration": {
+        "window": (63, "int", 1, 10_000, "trading days for the level's change"),
+        "jump_limit": (0.02, "float", 0.0, 1.0, "largest jump at a snapshot, fraction points"),
+    },
+    "breakout": {
+        "years": (0, "int", 0, 100, "look-back in calendar years, 0 = all-time high"),
+        "exclude_days": (0, "int", 0, 10_000, "trading days before t left out of the look-back"),
+        "confirm_days": (1, "int", 1, 10_000, "consecutive closes above the level to turn on"),
+        "month_end": (False, "bool", 0, 1, "turn on only at a month-end close"),
+        "exit_drop": (0.0, "float", 0.0, 0.999999, "fall below the entry level that turns it "
+                      "off (fraction), 0 = none"),
+        "exit_low_days": (0, "int", 0, 10_000, "turn off below the lowest of the previous M "
+                          "closes, 0 = none"),
+    },
+    "trend": {
+        "months": (10, "int", 1, 600, "SMA length in months (21 trading days each)"),
+    },
+    "momentum": {
+        "months": (12, "int", 1, 600, "look-back in months (21 trading days each)"),
+        "skip_months": (0, "int", 0, 600, "most recent months left out"),
+    },
+}
+
+#: kind → the keys naming series or files (besides ``kind`` and the settings).
+REFS: dict[str, tuple[str, ...]] = {
+    "concentration": ("basket", "index", "anchors", "fund"),
+    "breakout": ("series",),
+    "trend": ("series",),
+    "momentum": ("series",),
+}
+
+KINDS = tuple(SETTINGS)
+
+
+def check_setting(kind: str, key: str, value: Any) -> Any:
+    """Validate one setting of ``kind``; return it (ints as int, floats as float)."""
+    try:
+        default, typ, lo, hi, doc = SETTINGS[kind][key]
+    except KeyError:
+        raise ConfigError(f"unknown {kind} setting '{key}'; valid: "
+                          f"{', '.join(SETTINGS[kind])}") from None
+    if typ == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{kind} setting '{key}' must be true or false, got {value!r}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{kind} setting '{key}' must be a number ({doc}), got {value!r}")
+    if typ == "int" and not isinstance(value, int):
+        raise ConfigError(f"{kind} setting '{key}' must be a whole number ({doc}), got {value!r}")
+    if not math.isfinite(value) or value < lo or value > hi:
+        raise ConfigError(f"{kind} setting '{key}' = {value!r} is out of range [{lo:g}, {hi:g}] "
+                          f"({doc})")
+    return int(value) if typ == "int" else float(value)
+
+
+@dataclass(frozen=True)
+class SignalSpec:
+    """One signal: its kind, the series it reads and its settings (see the module docstring).
+
+    ``basket`` is a role/ticker or a tuple of tickers. ``anchors`` is an absolute path, a tuple
+    of ``(date, weight)`` pairs (one-ticker basket; fractions), or None.
+    ``settings`` holds only the settings given explicitly, as sorted ``(key, value)`` pairs; the
+    kind's defaults fill the rest (:meth:`setting`).
+    """
+
+    kind: str
+    name: str = ""
+    series: str | None = None
+    basket: str | tuple[str, ...] | None = None
+    index: str | None = None
+    anchors: Path | tuple[tuple[pd.Timestamp, float], ...] | None = None
+    fund: str | None = None
+    settings: tuple[tuple[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in SETTINGS:
+            raise ConfigError(f"unknown signal kind '{self.kind}'; valid kinds: "
+                              f"{', '.join(KINDS)}")
+        for k, v in self.settings:
+            check_setting(self.kind, k, v)
+        if self.kind == "concentration":
+            if self.basket is None or self.index is None:
+                raise ConfigError("a concentration signal needs 'basket' (a sleeve role, ticker "
+                                  "or list of tickers) and 'index' (a role or ticker)")
+        elif self.series is None:
+            raise ConfigError(f"a {self.kind} signal needs 'series' (a sleeve role or ticker)")
+
+    @property
+    def label(self) -> str:
+        return self.name or f"{self.kind}({self.series or self.basket})"
+
+    def setting(self, key: str) -> Any:
+        given = dict(self.settings)
+        return given[key] if key in given else SETTINGS[self.kind][key][0]
+
+    def all_settings(self) -> dict[str, Any]:
+        return {k: self.setting(k) for k in SETTINGS[self.kind]}
+
+    def with_settings(self, **overrides: Any) -> SignalSpec:
+        """A copy with the settings in ``overrides`` that are not None replacing its own."""
+        given = dict(self.settings)
+        for k, v in overrides.items():
+            if v is not None:
+                given[k] = check_setting(self.kind, k, v)
+        return replace(self, settings=tuple(sorted(given.items())))
+
+    def names(self) -> tuple[str, ...]:
+        """Every sleeve role or ticker the signal reads."""
+        if self.kind == "concentration":
+            basket = (self.basket,) if isinstance(self.basket, str) else tuple(self.basket or ())
+            return (*basket, self.index)  # type: ignore[return-value]
+        return (self.series,)  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=16)
+def _snapshots(path: Path, fund: str, mtime: float) -> pd.DataFrame:
+    from engine.signals import load_snapshots
+    return load_snapshots(path, fund=fund)
+
+
+def load_anchors(spec: SignalSpec, panel: Any) -> pd.DataFrame | None:
+    """The anchors of a concentration spec (dates × members, fractions; or date → weight for
+    a one-ticker basket), or None."""
+    if spec.anchors is None:
+        return None
+    if isinstance(spec.anchors, tuple):
+        return pd.Series({pd.Timestamp(d): float(v) for d, v in spec.anchors})
+    path = Path(spec.anchors)
+    if not path.exists():
+        raise ConfigError(f"signal '{spec.label}': anchors file {path} does not exist; give the "
+                          "path of a snapshot file (relative to the config file)")
+    fund = spec.fund
+    if fund is None:
+        idx = spec.index or ""
+        sleeves = getattr(panel, "sleeves", {})
+        fund = sleeves[idx].tickers[0] if idx in sleeves else idx
+    return _snapshots(path.resolve(), fund, path.stat().st_mtime)
+
+
+def compute(panel: Any, spec: SignalSpec) -> pd.DataFrame:
+    """The signal's outputs on ``panel.dates`` (columns by kind):
+
+    concentration: ``level, chain, peak, drawdown, drawdown_pts, change`` (+ ``projected`` when
+    anchored); breakout: ``level, state, new_high, on, off``; trend: ``sma, above``; momentum:
+    ``momentum``. Every value at t uses data up to t only (``projected`` is chart-only).
+    """
+    from engine import signals as sig
+
+    for name in spec.names():
+        if name not in panel.sleeves and name not in panel.tr.columns:
+            raise ConfigError(f"signal '{spec.label}' reads '{name}', which is neither a sleeve "
+                              f"({', '.join(panel.sleeves)}) nor a ticker of the data "
+                              f"({panel.source}); add it under [sleeves] or name a ticker")
+    s = spec.all_settings()
+    if spec.kind == "breakout":
+        return sig.breakout(
+            panel.signal_close(spec.series), years=s["years"] or None,
+            exclude_days=s["exclude_days"], confirm_days=s["confirm_days"],
+            month_end=s["month_end"], exit_drop=s["exit_drop"] or None,
+            exit_low_days=s["exit_low_days"] or None)
+    if spec.kind == "trend":
+        return sig.sma_trend(panel.close(spec.series, "tr"), months=s["months"])
+    if spec.kind == "momentum":
+        m = sig.momentum(panel.close(spec.series, "tr"), months=s["months"],
+                         skip_months=s["skip_months"])
+        return m.to_frame("momentum")
+    basket = spec.basket if isinstance(spec.basket, str) else list(spec.basket or ())
+    conc = sig.concentration(panel, basket, spec.index, anchors=load_anchors(spec, panel),
+                             window=s["window"])
+    return conc.frame()
+
+
+def breakout_input(frame: pd.DataFrame) -> pd.Series:
+    """A breakout frame's state as a kernel input: 1.0 on, 0.0 off, NaN while the level is
+    undefined (the warm-up)."""
+    state = frame["state"].astype(float)
+    return state.where(frame["level"].notna())
+
+
+def trend_input(frame: pd.DataFrame) -> pd.Series:
+    """A trend frame as a kernel input: 1.0 when the close is above its SMA, 0.0 below, NaN
+    while the SMA is undefined."""
+    return frame["above"].astype(float).where(frame["sma"].notna())

@@ -1,0 +1,150 @@
+"""Params dataclasses: validation, the f8 vector convention, grids, signal keys and binding."""
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import numpy as np
+import pytest
+
+from engine.errors import ConfigError
+from strategies import REGISTRY, SignalSpec
+from strategies.params import from_vector, make_params, param_index, to_vector
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_defaults_validate_and_vector_round_trips(name):
+    s = REGISTRY[name]
+    p = s.params()
+    v = s.vector(p)
+    assert v.dtype == np.float64 and v.shape == (len(s.param_names),)
+    assert s.from_vector(v) == p
+    assert s.param_names[:3] == ("schedule", "rebalance", "band")
+    assert s.signal_params[0] == "schedule"
+    assert set(s.signal_params) <= set(s.param_names)
+    assert s.thesis and len(s.thesis.splitlines()) <= 12
+    assert set(s.required_sleeves(p)) <= set(s.sleeves)
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_every_grid_value_is_a_valid_param(name):
+    s = REGISTRY[name]
+    base = s.params()
+    for key, values in s.GRID.items():
+        assert key in s.param_names
+        assert len(values) == len(set(values)) >= 2
+    keys = list(s.GRID)
+    for combo in itertools.product(*(s.GRID[k] for k in keys)):  # the whole product is valid
+        s.params(dict(zip(keys, combo)))
+    if name == "rowing_boat":
+        assert s.grid_size() == 10_800
+        groups = {tuple(combo) for combo in itertools.product(
+            *(s.GRID[k] for k in s.signal_params if k in s.GRID))}
+        assert len(groups) == 27
+    assert base == s.params()
+
+
+def test_vector_convention_choices_bools_none():
+    s = REGISTRY["rowing_boat"]
+    p = s.params(schedule="weekly", combine="both", fallback="cash", years=3, band=0.02)
+    v = s.vector(p)
+    i = param_index(s.Params)
+    assert v[i["schedule"]] == 1.0          # position in SCHEDULES
+    assert v[i["combine"]] == 1.0           # position in ("either", "both")
+    assert v[i["fallback"]] == 1.0          # position in ("bonds", "cash")
+    assert v[i["years"]] == 3.0
+    assert np.isnan(v[i["confirm_days"]])   # None → NaN
+    assert np.isnan(v[i["rebalance"]])
+    assert v[i["band"]] == 0.02
+    assert from_vector(s.Params, v) == p
+
+
+def test_signal_key_groups_by_schedule_and_signal_settings_only():
+    s = REGISTRY["rowing_boat"]
+    a = s.params(drawdown=0.02, shift=0.25, years=3)
+    b = s.params(drawdown=0.10, shift=1.0, fallback="cash", years=3)
+    c = s.params(years=5)
+    assert s.signal_key(a) == s.signal_key(b) != s.signal_key(c)
+    assert s.signal_key(s.params(schedule="weekly")) != s.signal_key(s.params())
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"shift": 1.5}, r"'shift' = 1.5 is out of range \[0, 1\].*for 1.5 %, write 0.015"),
+    ({"drawdown": 0.0}, r"'drawdown' = 0.0 is out of range \(0, 1\)"),
+    ({"shift": "half"}, r"'shift' must be a number"),
+    ({"shift": True}, r"'shift' must be a number"),
+    ({"years": 2.5}, r"'years' must be a whole number"),
+    ({"combine": "any"}, r"'combine' must be one of \['either', 'both'\]"),
+    ({"schedule": "hourly"}, r"'schedule' must be one of"),
+    ({"band": 5}, r"'band' = 5 is out of range"),
+    ({"shfit": 0.5}, r"unknown param 'shfit'; valid params: schedule, rebalance, band"),
+    ({"us_mega": 0.5}, r"mix weights us_mega = 0.5, us = 0, ex_us = 0, em = 0 sum to 0.5"),
+])
+def test_bad_params_give_one_clear_error(bad, match):
+    with pytest.raises(ConfigError, match=match):
+        REGISTRY["rowing_boat"].params(bad)
+
+
+def test_mix_listed_weights_replace_the_default_mix():
+    p = make_params(REGISTRY["sma_timing"].Params, {"us": 1.0})
+    assert (p.us_mega, p.us, p.ex_us, p.em) == (0.0, 1.0, 0.0, 0.0)
+    with pytest.raises(ConfigError, match="sum to 1.2"):
+        make_params(REGISTRY["fixed_mix"].Params, {"us": 0.6, "bonds": 0.6})
+
+
+def test_params_are_frozen_and_validated_on_replace():
+    p = REGISTRY["concentration_unwind"].params()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.shift = 0.1  # type: ignore[misc]
+    with pytest.raises(ConfigError):
+        p.replace(shift=-0.1)
+
+
+def test_to_vector_of_each_registered_default_is_the_kernel_vector():
+    for s in REGISTRY.values():
+        np.testing.assert_array_equal(to_vector(s.params()), s.vector(s.params()))
+        with pytest.raises(TypeError):
+            s.vector(REGISTRY["us_only"].params() if s.name != "us_only"
+                     else REGISTRY["world"].params())
+
+
+# ----------------------------------------------------------------------------- signal binding
+
+EXUS = SignalSpec(kind="breakout", name="exus_high", series="ex_us",
+                  settings=(("years", 1),))
+EM = SignalSpec(kind="breakout", name="em_high", series="EEM")
+CONC = SignalSpec(kind="concentration", name="mega", basket=("AAPL", "MSFT"), index="SPY")
+
+
+def test_bind_by_series_by_sleeve_ticker_and_by_only_one_of_a_kind():
+    from engine.data import Sleeve
+    s = REGISTRY["rowing_boat"]
+    sleeves = {"em": Sleeve.parse("em", "EEM"), "ex_us": Sleeve.parse("ex_us", "ACWX")}
+    b = s.bind({"exus_high": EXUS, "em_high": EM, "mega": CONC}, None, sleeves)
+    assert b["ex_us"] is EXUS
+    assert b["em"] is EM                  # series EEM is the em sleeve's ticker
+    assert b["concentration"] is CONC     # the only concentration signal, one slot
+    assert b["trend"] == s.slots["trend"]  # none configured: the default spec
+    # explicit binding wins
+    b = s.bind({"exus_high": EXUS, "em_high": EM}, {"em": "exus_high"}, sleeves)
+    assert b["em"] is EXUS
+
+
+def test_bind_errors_name_the_slot_and_the_fix():
+    s = REGISTRY["breakout_rotation"]
+    with pytest.raises(ConfigError, match=r"slot 'ex_us' names signal 'nope', which is not "
+                                          r"defined.*add \[signals.nope\] with kind = \"breakout\""):
+        s.bind({"exus_high": EXUS}, {"ex_us": "nope"})
+    with pytest.raises(ConfigError, match="has no signal slot 'trend'; its slots: ex_us, em"):
+        s.bind({}, {"trend": "x"})
+    with pytest.raises(ConfigError, match="needs a breakout signal, but 'mega' is a "
+                                          "concentration signal"):
+        s.bind({"mega": CONC}, {"ex_us": "mega"})
+
+
+def test_signal_params_override_bound_settings_only_when_set():
+    s = REGISTRY["breakout_rotation"]
+    bound = s.bind({"exus_high": EXUS})
+    assert s.slot_spec(bound, "ex_us", s.params()).setting("years") == 1   # as configured
+    assert s.slot_spec(bound, "ex_us", s.params(years=5)).setting("years") == 5
+    assert s.slot_spec(bound, "em", s.params(confirm_days=3)).setting("confirm_days") == 3
