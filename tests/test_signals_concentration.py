@@ -264,5 +264,7 @@ def test_sample_universe_concentration_from_caps():
     ref = caps[["AAPL", "MSFT", "AMZN", "GOOGL", "META", "NVDA", "TSLA"]].sum(axis=1) / caps["US"]
     np.testing.assert_allclose(c.level, ref, rtol=1e-14)
     assert c.source == "caps" and (c.level < 1).all() and c.drawdown.max() == 0.0
+    # MEGA carries the seven's combined cap, so the us_mega sleeve measures the same thing
+    np.testing.assert_allclose(concentration(panel, "us_mega", "us").level, ref, rtol=1e-14)
     with pytest.raises(ConfigError, match="name tickers that have caps"):
-        concentration(panel, "us_mega", "us")  # MEGA is an index, not a capped member
+        concentration(panel, "CASH", "us")  # CASH has no cap
