@@ -26,7 +26,7 @@ venv: $(VENV)/.installed
 venv-dev: $(VENV)/.installed-dev
 
 demo: venv
-	$(VENV)/bin/rowboat data show sample
+	$(PY) scripts/rowing_boat.py
 
 test: venv-dev
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,55 @@
+"""``rowboat run CONFIG``: backtest every strategy of a config and write ``results/<name>/``."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from engine.errors import ConfigError
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", type=Path, help="the experiment's TOML file")
+    parser.add_argument("--data", metavar="sample|yahoo|FOLDER",
+                        help="price data instead of the config's [data] source: 'sample' (the "
+                             "synthetic universe), 'yahoo' (download + cache) or a folder of "
+                             "CSVs")
+    parser.add_argument("--out", type=Path, default=Path("results"),
+                        help="folder that receives <name>/ (default: ./results)")
+    parser.add_argument("--start", help="first date (YYYY-MM-DD), overrides [run] start")
+    parser.add_argument("--end", help="last date (YYYY-MM-DD), overrides [run] end")
+    parser.add_argument("--backend", choices=("numba", "vectorbt"), default="numba",
+                        help="simulation engine (same numbers; default numba)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing results folder")
+    parser.add_argument("--no-tearsheets", dest="tearsheets", action="store_false",
+                        help="skip the quantstats tearsheets (faster)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="processes that build tearsheets in parallel (default 2)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress bars or summary table; print only the page's path")
+
+
+def main(args: argparse.Namespace) -> int:
+    from engine.report.run import run_config
+    from engine.report.terminal import summary_table
+
+    if not args.config.is_file():
+        raise ConfigError(f"config file {args.config} not found; give the path of a TOML file "
+                          "(e.g. scripts/configs/rowing_boat.toml)")
+    if args.workers < 1:
+        raise ConfigError(f"--workers must be at least 1, got {args.workers}")
+    out = run_config(args.config, data=args.data, out=args.out, start=args.start, end=args.end,
+                     backend=args.backend, force=args.force, tearsheets=args.tearsheets,
+                     workers=args.workers, show_progress=not args.quiet,
+                     argv=["rowboat", *sys.argv[1:]])
+    if not args.quiet:
+        from rich.console import Console
+
+        console = Console()
+        period = f"{out.metrics['start'].iloc[0]} to {out.metrics['end'].iloc[0]}"
+        console.print(summary_table(out.metrics, out.benchmark, f"{out.path.name}: {period}",
+                                    width=console.width))
+        print(f"total {out.timings.get('total', 0.0):.1f} s; results in {out.path}/")
+    print(out.index)
+    return 0

@@ -1,0 +1,207 @@
+"""``rowboat compare``: one page across several run folders (e.g. sample vs real data).
+
+Reads each run's ``manifest.json``, ``metrics.csv`` and ``returns.csv`` — nothing else — and
+writes a self-contained ``index.html``: the runs side by side (data, period, costs), every
+strategy's metrics, grouped bars of CAGR / Sharpe / max drawdown per strategy and run, and each
+run's equity curves. A strategy keeps its colour across runs.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from engine.errors import DataError
+from engine.report import plots
+from engine.report.page import Section, chart, chip, day, document, esc, table
+from engine.report.run_page import METRIC_COLUMNS
+from engine.report.writer import read_manifest
+
+REQUIRED = ("manifest.json", "metrics.csv", "returns.csv")
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """One run folder as the compare page reads it."""
+
+    path: Path
+    label: str
+    manifest: dict
+    metrics: pd.DataFrame
+    returns: pd.DataFrame
+
+    @property
+    def benchmark(self) -> str:
+        return str(self.manifest.get("benchmark") or self.metrics.index[0])
+
+
+def read_run(path: Path) -> RunFolder:
+    """Read a run folder; DataError naming the folder and the missing file when incomplete."""
+    path = Path(path)
+    if not path.is_dir():
+        raise DataError(f"{path}: not a run folder; give folders written by `rowboat run` "
+                        "(e.g. results/rowing_boat)")
+    missing = [f for f in REQUIRED if not (path / f).is_file()]
+    if missing:
+        raise DataError(f"{path}: missing {', '.join(missing)}; is this a folder written by "
+                        "`rowboat run`? Re-run it to regenerate the files")
+    try:
+        manifest = read_manifest(path / "manifest.json")
+        metrics = pd.read_csv(path / "metrics.csv", index_col=0)
+        returns = pd.read_csv(path / "returns.csv", index_col=0, parse_dates=True)
+    except (ValueError, OSError) as exc:
+        raise DataError(f"{path}: cannot read its files ({exc}); re-run `rowboat run`") from None
+    for col in ("max_dd_peak", "max_dd_trough", "max_dd_recovery", "start", "end"):
+        if col in metrics:
+            metrics[col] = pd.to_datetime(metrics[col])
+    metrics.index = metrics.index.astype(str)
+    return RunFolder(path, str(manifest.get("name") or path.name), manifest, metrics, returns)
+
+
+def unique_labels(runs: list[RunFolder]) -> list[RunFolder]:
+    """Make run labels unique (a run name used twice gets its folder's parent as a suffix)."""
+    seen: dict[str, int] = {}
+    out = []
+    for run in runs:
+        label = run.label
+        if label in seen or sum(r.label == label for r in runs) > 1:
+            label = f"{label} ({run.path.parent.name or run.path})"
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            label = f"{label} #{seen[label]}"
+        out.append(RunFolder(run.path, label, run.manifest, run.metrics, run.returns))
+    return out
+
+
+def _source_html(run: RunFolder) -> str:
+    data = run.manifest.get("data", {}) or {}
+    src = esc(data.get("source", "?"))
+    if data.get("synthetic"):
+        src += ' <span class="badge synthetic">synthetic sample</span>'
+    return src
+
+
+def runs_table(runs: list[RunFolder], out_dir: Path) -> str:
+    head = ("<tr><th>Run</th><th>Data</th><th>Measured</th><th>Benchmark</th>"
+            "<th>Risk-free</th><th>Lag</th><th>Fee / slippage</th><th>Data hash</th></tr>")
+    rows = []
+    for run in runs:
+        m = run.manifest
+        period = m.get("period", {}) or {}
+        link = os.path.relpath(run.path / "index.html", out_dir)
+        fee, slip = m.get("fee"), m.get("slippage")
+        costs = (f"{float(fee) * 1e4:g} / {float(slip) * 1e4:g} bps"
+                 if fee is not None and slip is not None else "–")
+        rows.append(
+            f'<tr data-run="{esc(run.label)}"><td class="name"><a href="{esc(link)}">'
+            f"{esc(run.label)}</a></td><td style=\"white-space:normal\">{_source_html(run)}</td>"
+            f"<td>{esc(day(period.get('start')))} → {esc(day(period.get('end')))}</td>"
+            f"<td>{esc(run.benchmark)}</td><td style=\"white-space:normal\">"
+            f"{esc(m.get('risk_free', '–'))}</td><td>{esc(m.get('lag', '–'))}</td>"
+            f"<td>{esc(costs)}</td><td><code>{esc(str((m.get('data') or {}).get('hash', ''))[:12])}"
+            "</code></td></tr>")
+    return (f'<div class="tablewrap"><table id="runs"><thead>{head}</thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def combined_metrics(runs: list[RunFolder]) -> pd.DataFrame:
+    """All runs' metrics stacked, grouped by strategy (runs in the given order within each);
+    index "strategy · run"; columns ``strategy``, ``run`` + the metrics."""
+    frames = []
+    for k, run in enumerate(runs):
+        m = run.metrics.copy()
+        m.insert(0, "run", run.label)
+        m.insert(0, "strategy", m.index)
+        m.insert(0, "_run_order", k)
+        m.insert(0, "_strategy_order", range(len(m)))
+        m.loc[m.index == run.benchmark, "excess_cagr"] = np.nan
+        m.index = [f"{s} · {run.label}" for s in m.index]
+        frames.append(m)
+    out = pd.concat(frames)
+    first = out.groupby("strategy", sort=False)["_strategy_order"].transform("min")
+    out = out.assign(_first=first).sort_values(["_first", "strategy", "_run_order"], kind="stable")
+    return out.drop(columns=["_first", "_strategy_order", "_run_order"])
+
+
+@plots.styled
+def bars_chart(combined: pd.DataFrame, runs: list[RunFolder], colors: dict[str, str]) -> str:
+    """Grouped bars: for each strategy, one bar per run, for CAGR, Sharpe and max drawdown."""
+    fig, axes = plots.figure(3.6, nrows=1, ncols=3)
+    strategies = list(dict.fromkeys(combined["strategy"]))
+    width = 0.8 / max(len(runs), 1)
+    hatches = ("", "//", "..", "xx", "\\\\", "oo")
+    from matplotlib.ticker import PercentFormatter
+
+    for ax, (key, title, percent) in zip(axes, (("cagr", "CAGR", True),
+                                                ("sharpe", "Sharpe", False),
+                                                ("max_drawdown", "Max drawdown", True))):
+        for k, run in enumerate(runs):
+            vals = [run.metrics.at[s, key] if s in run.metrics.index else np.nan
+                    for s in strategies]
+            x = np.arange(len(strategies)) + (k - (len(runs) - 1) / 2) * width
+            ax.bar(x, vals, width=width * 0.95, color=[colors[s] for s in strategies],
+                   hatch=hatches[k % len(hatches)], edgecolor="white", linewidth=0.5,
+                   label=run.label)
+        ax.set_xticks(np.arange(len(strategies)), strategies, rotation=30, ha="right",
+                      fontsize=8.5)
+        ax.set_title(title, loc="left", fontsize=10.5)
+        ax.axhline(0, color="#999999", linewidth=0.8)
+        ax.grid(axis="x", visible=False)
+        if percent:
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    if len(runs) > 1:
+        from matplotlib.patches import Patch
+
+        handles = [Patch(facecolor="#BBBBBB", hatch=hatches[k % len(hatches)],
+                         edgecolor="white", label=r.label) for k, r in enumerate(runs)]
+        fig.legend(handles=handles, loc="outside upper left", ncol=len(runs))
+    return plots.to_svg(fig)
+
+
+def build_compare_page(runs: list[RunFolder], out_dir: Path) -> str:
+    """The comparison page of several runs as one self-contained HTML text."""
+    runs = unique_labels(runs)
+    names = list(dict.fromkeys(s for r in runs for s in r.metrics.index))
+    colors = plots.strategy_colors(names, runs[0].benchmark)
+    combined = combined_metrics(runs)
+
+    def first_cell(row: str) -> str:
+        s, r = combined.at[row, "strategy"], combined.at[row, "run"]
+        return f'{chip(colors[s])}{esc(s)} <span class="badge">{esc(r)}</span>'
+
+    sections = [
+        Section("runs-section", "Runs", runs_table(runs, out_dir),
+                "Each run is measured over its own common period (see each run's page)."),
+        Section("metrics-section", "Metrics", table(
+            list(combined.index), METRIC_COLUMNS, combined, first_header="Strategy · run",
+            first_cell=first_cell, table_id="metrics", highlight_best=False,
+            css_class="compact"),
+            "Percent (internally fractions). Each strategy's runs are next to each other; "
+            "\"vs benchmark\" is against each run's own benchmark."),
+        Section("bars-section", "Side by side",
+                chart(bars_chart(combined, runs, colors), "bars", "",
+                      "One bar per run (hatching) for each strategy (colour).")),
+    ]
+    curves = []
+    for k, run in enumerate(runs):
+        r = run.returns
+        curves.append(chart(plots.equity_chart(r, colors, run.benchmark), f"equity-{k}",
+                            f"{run.label}: growth of 1 (log scale), "
+                            f"{day(r.index[0])} → {day(r.index[-1])}"))
+    sections.append(Section("equity-section", "Equity curves", "".join(curves)))
+    synthetic = any((r.manifest.get("data") or {}).get("synthetic") for r in runs)
+    badge = ' <span class="badge synthetic">includes synthetic data</span>' if synthetic else ""
+    header = (f"<header><h1>Comparison of {len(runs)} runs{badge}</h1>"
+              f'<div class="subtitle">{esc(", ".join(r.label for r in runs))}</div></header>')
+    return document("rowboat comparison: " + ", ".join(r.label for r in runs), header,
+                    sections, "Made by rowboat compare from each run's metrics.csv, returns.csv "
+                    "and manifest.json.")
+
+
+def default_out(runs: list[Path], root: Path = Path("results")) -> Path:
+    """results/compare-<run>-<run>… (names shortened)."""
+    label = "-".join(Path(p).resolve().name for p in runs)[:80]
+    return root / f"compare-{label}"

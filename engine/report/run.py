@@ -1,0 +1,242 @@
+"""``rowboat run`` as a Python call: config → experiment → ``results/<name>/``.
+
+:func:`run_config` loads the config, refuses an existing folder without ``force`` (before any
+work), runs the experiment, and writes the folder atomically (see :mod:`engine.report.writer`):
+
+``index.html`` (comparison page), ``tearsheets/<strategy>.html`` (quantstats), ``metrics.csv``
+(one row per strategy; fractions), ``returns.csv`` (daily returns over the measurement period),
+``weights/<strategy>.csv`` (realised end-of-day sleeve weights over the period), ``signals.csv``
+(every signal's outputs over the whole history), ``manifest.json``.
+
+Tearsheets render in worker processes while this process draws the page.
+"""
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from engine.report import experiment_view as view
+from engine.report.quiet import quiet
+from engine.report.run_page import RunPage, build_run_page
+from engine.report.scorecard import calendar_table, scorecard
+from engine.report.tearsheet import render, start_pool, tearsheet_jobs
+from engine.report.terminal import progress
+from engine.report.writer import (atomic_folder, check_target, git_commit, package_versions,
+                                  safe_name, write_csv, write_manifest, write_metrics_csv)
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    """Where a run was written and what it measured."""
+
+    path: Path
+    metrics: pd.DataFrame
+    benchmark: str
+    experiment: Any
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def index(self) -> Path:
+        return self.path / "index.html"
+
+
+def _config_name(config: Any) -> str:
+    run = getattr(config, "run", None)
+    name = getattr(run, "name", None) if run is not None else None
+    if name is None and isinstance(config, dict):
+        name = config.get("run", {}).get("name")
+    return str(name or "run")
+
+
+def run_config(config: str | Path | Any, *, data: str | None = None, out: str | Path = "results",
+               start: str | None = None, end: str | None = None, backend: str = "numba",
+               force: bool = False, tearsheets: bool = True, workers: int = 2,
+               show_progress: bool = True, argv: list[str] | None = None) -> RunOutput:
+    """Run a config (path or ``Config``) and write ``<out>/<run name>/``; see the module doc.
+
+    ``data`` overrides the config's ``[data] source`` ("sample", "yahoo" or a folder).
+    ``workers``: processes building the quantstats tearsheets (1 = in this process).
+    Raises :class:`~engine.errors.UserError` subclasses for bad configs/data/targets.
+    """
+    quiet()
+    from engine.config import load_config
+    from engine.experiment import load_experiment
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    is_path = isinstance(config, (str, Path))
+    cfg = load_config(config) if is_path else config
+    target = Path(out) / safe_name(_config_name(cfg))
+    check_target(target, force=force)
+    config_text = Path(config).read_text(encoding="utf-8") if is_path else None
+    with tearsheet_pool(workers if tearsheets else 1) as pool, \
+            progress(enabled=show_progress) as bar:
+        task = bar.add_task("data, signals, backtests", total=None)
+        exp = load_experiment(config if is_path else cfg, data=data, start=start, end=end,
+                              backend=backend)
+        bar.update(task, total=1, completed=1)
+        timings["experiment"] = time.perf_counter() - t0
+        path = write_results(exp, target, name=_config_name(cfg), force=force,
+                             tearsheets=tearsheets, pool=pool, bar=bar, timings=timings,
+                             config_text=config_text, config_path=config if is_path else None,
+                             data_override=data, argv=argv, t_start=t0)
+    metrics = pd.read_csv(path / "metrics.csv", index_col=0)
+    return RunOutput(path=path, metrics=metrics, benchmark=exp.benchmark, experiment=exp,
+                     timings=timings)
+
+
+@contextmanager
+def tearsheet_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """The tearsheet worker processes, started first (before any thread; see ``start_pool``)."""
+    pool = start_pool(workers)
+    try:
+        yield pool
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def measured(exp: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(returns over the period, scorecard, calendar-year table) of an experiment."""
+    returns = exp.returns()
+    results = exp.results
+    metrics = scorecard(returns, exp.benchmark, exp.rf,
+                        rebalances={n: r.rebalances for n, r in results.items()},
+                        sleeve_weights={n: r.sleeve_weights for n, r in results.items()})
+    return returns, metrics, calendar_table(returns)
+
+
+def write_results(exp: Any, target: Path, *, name: str | None = None, force: bool = False,
+                  tearsheets: bool = True, pool: ProcessPoolExecutor | None = None,
+                  bar: Any = None, timings: dict[str, float] | None = None,
+                  config_text: str | None = None, config_path: str | Path | None = None,
+                  data_override: str | None = None, argv: list[str] | None = None,
+                  t_start: float | None = None) -> Path:
+    """Write every file of a run folder for ``exp`` (an Experiment or ``api.Backtests``) into
+    ``target``, atomically. Tearsheets render in ``pool`` (None: in this process) while this
+    process writes the tables and draws the page.
+
+    ``t_start``: ``time.perf_counter()`` when the run began (for the manifest's total time).
+    """
+    timings = {} if timings is None else timings
+    t0 = time.perf_counter()
+    t_start = t0 if t_start is None else t_start
+    name = name or _config_name(exp.config)
+    returns, metrics, calendar = measured(exp)
+    files = {n: f"{safe_name(n)}.html" for n in returns.columns}
+    timings["metrics"] = time.perf_counter() - t0
+    with atomic_folder(target, force=force) as tmp:
+        jobs, futures = [], {}
+        t_ts = time.perf_counter()
+        if tearsheets:
+            (tmp / "tearsheets").mkdir()
+            jobs = tearsheet_jobs(returns, exp.benchmark, exp.rf, exp.rf_label,
+                                  tmp / "tearsheets", files)
+            if pool is not None:
+                futures = {pool.submit(render, job): job.strategy for job in jobs}
+        try:
+            t1 = time.perf_counter()
+            _write_tables(exp, tmp, returns, metrics)
+            timings["tables"] = time.perf_counter() - t1
+            t1 = time.perf_counter()
+            task = bar.add_task("comparison page", total=1) if bar else None
+            page = RunPage(
+                name=name, returns=returns, benchmark=exp.benchmark,
+                metrics=metrics, calendar=calendar, period_reason=exp.period_reason,
+                source=exp.panel.source, synthetic=bool(exp.panel.synthetic),
+                rf_label=exp.rf_label,
+                allocations={n: r.sleeve_weights.loc[returns.index[0]:returns.index[-1]]
+                             for n, r in exp.results.items()},
+                signals=view.signal_panels(exp), facts=view.trading_facts(exp),
+                tearsheets={n: f"tearsheets/{f}" for n, f in files.items()} if tearsheets
+                else {},
+                descriptions=view.descriptions(exp), theses=view.theses(exp),
+                footer=_footer(exp))
+            (tmp / "index.html").write_text(build_run_page(page), encoding="utf-8")
+            if bar:
+                bar.update(task, completed=1)
+            timings["page"] = time.perf_counter() - t1
+            if jobs:
+                task = bar.add_task("quantstats tearsheets", total=len(jobs)) if bar else None
+                done = (render(job) for job in jobs) if pool is None else \
+                    (fut.result() for fut in as_completed(futures))
+                for _ in done:
+                    if bar:
+                        bar.advance(task)
+                timings["tearsheets"] = time.perf_counter() - t_ts
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
+        timings["total"] = time.perf_counter() - t_start
+        manifest = _manifest(exp, name, returns, timings, config_text, config_path,
+                             data_override, argv, files if tearsheets else {})
+        write_manifest(tmp / "manifest.json", manifest)
+    return target
+
+
+def _write_tables(exp: Any, folder: Path, returns: pd.DataFrame, metrics: pd.DataFrame) -> None:
+    write_metrics_csv(metrics, folder / "metrics.csv")
+    ret = returns.copy()
+    ret.index.name = "date"
+    write_csv(ret, folder / "returns.csv")
+    for name, res in exp.results.items():
+        w = res.sleeve_weights.loc[returns.index[0]:returns.index[-1]].copy()
+        w.index.name = "date"
+        write_csv(w, folder / "weights" / f"{safe_name(name)}.csv")
+    signals = exp.signals.copy() if exp.signals is not None else pd.DataFrame(index=exp.panel.dates)
+    for col in signals.columns:
+        if signals[col].dtype == bool:
+            signals[col] = signals[col].astype(int)
+    signals.index.name = "date"
+    write_csv(signals, folder / "signals.csv")
+
+
+def _footer(exp: Any) -> str:
+    from engine.report.page import esc
+
+    versions = package_versions()
+    return (f"Made by rowboat {esc(versions.get('rowboat', '?'))} with quantstats "
+            f"{esc(versions.get('quantstats', '?'))}; commit <code>{esc(git_commit()[:12])}"
+            f"</code>; data hash <code>{esc(str(exp.panel.data_hash())[:16])}</code>. "
+            "Past performance, simulated or real, does not predict future returns.")
+
+
+def _manifest(exp: Any, name: str, returns: pd.DataFrame, timings: dict[str, float],
+              config_text: str | None, config_path: str | Path | None,
+              data_override: str | None, argv: list[str] | None,
+              tearsheets: dict[str, str]) -> dict[str, Any]:
+    desc = view.run_description(exp)
+    return {
+        "rowboat_manifest": 1,
+        "name": name,
+        "config": {"path": str(config_path) if config_path else None,
+                   "resolved": str(Path(config_path).resolve()) if config_path else None,
+                   "text": config_text,
+                   "sha256": hashlib.sha256(config_text.encode()).hexdigest()
+                   if config_text else None},
+        "data_override": data_override,
+        **desc,
+        "measured": {"start": returns.index[0], "end": returns.index[-1],
+                     "days": len(returns), "strategies": list(returns.columns)},
+        "files": {"index": "index.html", "metrics": "metrics.csv", "returns": "returns.csv",
+                  "signals": "signals.csv",
+                  "weights": {n: f"weights/{safe_name(n)}.csv" for n in returns.columns},
+                  "tearsheets": {n: f"tearsheets/{f}" for n, f in tearsheets.items()}},
+        "versions": package_versions(),
+        "git_commit": git_commit(),
+        "command": list(argv) if argv is not None else list(sys.argv),
+        "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "timings_s": {k: round(v, 3) for k, v in {**getattr(exp, "timings", {}),
+                                                  **timings}.items()},
+    }

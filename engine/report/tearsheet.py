@@ -1,0 +1,259 @@
+"""quantstats tearsheets: one self-contained, offline HTML file per strategy, built in parallel.
+
+quantstats 0.0.86 facts this module works around (each checked on the installed version):
+
+* ``benchmark`` must be a returns Series: a ticker string makes quantstats download it, which
+  fails silently offline. We always pass the benchmark strategy's own daily returns.
+* ``rf`` is read as an *annual* rate and de-annualised with ``(1 + rf) ** (1/252) - 1``; and
+  ``reports.html`` formats it with ``f"{rf:.1%}"``, which raises on a plain Series. We pass the
+  daily risk-free returns re-annualised, ``(1 + rf_d) ** 252 - 1``, in a Series subclass that
+  formats as its mean; quantstats then subtracts exactly our daily series (to ~1e-16).
+* ``match_dates=True`` (the default) silently drops leading days with a zero return. We pass
+  returns already cut to the common measurement period and ``match_dates=False``, so the
+  tearsheet measures exactly the period the comparison page does.
+* The template links a favicon and quantstats.io, and calls an undefined ``save()`` on load
+  (a console error). :func:`sanitize` removes these and the SVG metadata URLs, so the file
+  makes no network request and contains no ``http`` reference at all.
+"""
+from __future__ import annotations
+
+import html as _html
+import re
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from engine.report.quiet import quiet
+
+PERIODS_PER_YEAR = 252
+
+
+class AnnualRate(pd.Series):
+    """Annual risk-free rates (fractions) per date; ``format(s, ".1%")`` gives their mean.
+
+    quantstats prints ``rf`` in the tearsheet subtitle with a float format; a plain Series
+    cannot be formatted that way. Arithmetic on it returns ordinary Series.
+    """
+
+    @property
+    def _constructor(self):  # type: ignore[override]
+        return pd.Series
+
+    def __format__(self, spec: str) -> str:
+        return format(float(self.mean()), spec) if spec else "annual rate series"
+
+
+@dataclass(frozen=True)
+class TearsheetJob:
+    """Everything one tearsheet needs; picklable, so it can go to a worker process.
+
+    ``returns`` and ``benchmark`` are daily simple returns (fractions) over the same dates (the
+    run's common measurement period). ``rf_daily`` is the daily risk-free return series (or
+    ``None`` for a zero rate). ``benchmark`` is ``None`` for the benchmark's own tearsheet.
+    """
+
+    strategy: str
+    returns: pd.Series
+    benchmark: pd.Series | None
+    benchmark_name: str
+    rf_daily: pd.Series | None
+    rf_label: str
+    title: str
+    path: Path
+
+
+def quantstats_rf(rf_daily: pd.Series | None, index: pd.DatetimeIndex) -> float | AnnualRate:
+    """What to pass quantstats as ``rf`` so that it subtracts exactly ``rf_daily`` each day.
+
+    ``None`` or an all-zero series → ``0.0``. Otherwise the re-annualised rate
+    ``(1 + rf_daily) ** 252 - 1`` on ``index`` (quantstats de-annualises it back).
+    """
+    if rf_daily is None:
+        return 0.0
+    rf = rf_daily.reindex(index)
+    if rf.isna().any():
+        missing = rf.index[rf.isna()][0]
+        raise ValueError(f"risk-free series has no value on {missing:%Y-%m-%d}")
+    if not np.any(rf.to_numpy() != 0.0):
+        return 0.0
+    return AnnualRate(np.power(1.0 + rf.to_numpy(dtype=float), PERIODS_PER_YEAR) - 1.0,
+                      index=index, name="rf")
+
+
+def quantstats_inputs(job: TearsheetJob) -> dict[str, object]:
+    """The exact keyword arguments :func:`render` gives ``quantstats.reports.html``.
+
+    Tests recompute quantstats' statistics from these to check the page against the tearsheet.
+    """
+    returns = job.returns.astype(float).rename(job.strategy)
+    benchmark = None
+    if job.benchmark is not None:
+        if not isinstance(job.benchmark, pd.Series):  # never a ticker: it would download
+            raise TypeError("benchmark must be a returns Series, not a ticker")
+        benchmark = job.benchmark.astype(float).reindex(returns.index).rename(job.benchmark_name)
+    return dict(returns=returns, benchmark=benchmark, rf=quantstats_rf(job.rf_daily, returns.index),
+                periods_per_year=PERIODS_PER_YEAR, title=job.title, match_dates=False,
+                figfmt="svg", strategy_title=job.strategy,
+                benchmark_title=job.benchmark_name if benchmark is not None else None,
+                parameters={"Risk-free": job.rf_label})
+
+
+def tearsheet_jobs(returns: pd.DataFrame, benchmark: str, rf_daily: pd.Series | None,
+                   rf_label: str, out_dir: Path, files: dict[str, str]) -> list[TearsheetJob]:
+    """One job per strategy column of ``returns`` (already cut to the measurement period).
+
+    ``files`` maps strategy → file name inside ``out_dir``. The title is
+    "<strategy> — <first date> to <last date>".
+    """
+    if benchmark not in returns.columns:
+        raise ValueError(f"benchmark '{benchmark}' is not a strategy column")
+    start, end = returns.index[0], returns.index[-1]
+    period = f"{start:%Y-%m-%d} to {end:%Y-%m-%d}"
+    jobs = []
+    for name in returns.columns:
+        jobs.append(TearsheetJob(
+            strategy=str(name), returns=returns[name],
+            benchmark=None if name == benchmark else returns[benchmark],
+            benchmark_name=benchmark, rf_daily=rf_daily, rf_label=rf_label,
+            title=f"{name} — {period}", path=Path(out_dir) / files[name]))
+    return jobs
+
+
+_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.S | re.I), r) for p, r in (
+    (r"<link[^>]*rel=\"[^\"]*icon[^\"]*\"[^>]*>", '<link rel="icon" href="data:,">'),
+    (r"<meta http-equiv=[^>]*>", ""),
+    (r"<a href=\"https?://quantstats\.io\"[^>]*>(.*?)</a>", r"\1"),
+    (r"\s+onload=\"save\(\)\"", ""),
+    (r"<\?xml[^>]*\?>", ""),
+    (r"<!DOCTYPE svg[^>]*>", ""),
+    (r"<metadata>.*?</metadata>", ""),
+    (r"\s+xmlns(:\w+)?=\"https?://[^\"]*\"", ""),
+))
+
+
+def sanitize(text: str, *, back_link: str | None = "../index.html") -> str:
+    """Make a quantstats tearsheet offline-clean; add a link back to the comparison page."""
+    for pattern, repl in _SUBS:
+        text = pattern.sub(repl, text)
+    text = text.replace("\ufe6a", "%")  # quantstats' "CAGR﹪": a glyph most fonts lack
+    if back_link:
+        link = (f'<p class="rowboat-back"><a href="{_html.escape(back_link)}">&larr; back to the '
+                "comparison page</a></p>")
+        text = re.sub(r"(<div class=\"container\">)", r"\1" + link.replace("\\", "\\\\"), text,
+                      count=1)
+    return text
+
+
+_URL = re.compile(r"(?:https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^\s\"'<>)]*|https?://[^\s\"'<>)]+")
+
+
+def external_refs(text: str) -> list[str]:
+    """Every absolute http(s) or protocol-relative URL left in an HTML text (should be none)."""
+    return sorted(set(m.group(0) for m in _URL.finditer(text)))
+
+
+def render(job: TearsheetJob) -> float:
+    """Write one sanitised tearsheet to ``job.path``; returns the seconds it took."""
+    t0 = time.perf_counter()
+    quiet()
+    import matplotlib
+    import matplotlib.pyplot as plt
+    import quantstats as qs
+
+    kwargs = quantstats_inputs(job)
+    job.path.parent.mkdir(parents=True, exist_ok=True)
+    before = set(plt.get_fignums())
+    try:
+        with matplotlib.rc_context({"svg.hashsalt": "rowboat"}):  # deterministic SVG ids
+            qs.reports.html(output=str(job.path), **kwargs)
+    finally:
+        for num in set(plt.get_fignums()) - before:  # quantstats' figures only
+            plt.close(num)
+    text = job.path.read_text(encoding="utf-8")
+    text = text.replace("<title>Tearsheet (generated by QuantStats)</title>",
+                        f"<title>{_html.escape(job.title)}</title>")
+    job.path.write_text(sanitize(text), encoding="utf-8")
+    return time.perf_counter() - t0
+
+
+def mp_context():
+    """How to start tearsheet workers.
+
+    ``fork`` when this process has a single thread (workers start in milliseconds and inherit
+    what is imported); with other threads alive (pytest-xdist, a notebook, a GUI) forking could
+    deadlock a child, so ``forkserver`` (a clean server process that preloads quantstats and
+    forks the workers); ``spawn`` where neither exists.
+    """
+    import multiprocessing as mp
+    import threading
+
+    methods = mp.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return mp.get_context("fork")
+    if "forkserver" in methods:
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["engine.report.tearsheet", "quantstats", "matplotlib.pyplot"])
+        return ctx
+    return mp.get_context("spawn")
+
+
+def warm_worker() -> None:
+    """Worker initializer: silence noise, draw off-screen, import quantstats once per process."""
+    quiet()
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
+    import quantstats  # noqa: F401
+
+
+def start_pool(workers: int) -> ProcessPoolExecutor | None:
+    """A pool of ``workers`` tearsheet processes, all started now (None when ``workers <= 1``).
+
+    Start it before any thread exists in this process (progress bars, numba, the pool's own
+    manager): forking a multi-threaded process can deadlock the child. Its workers import
+    quantstats while this process loads data and runs backtests.
+    """
+    if workers <= 1:
+        return None
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(),
+                               initializer=warm_worker)
+    pool.submit(int)  # with fork, the first submit launches every worker (now, not later)
+    return pool
+
+
+def write_tearsheets(jobs: Sequence[TearsheetJob], *, workers: int = 2,
+                     pool: ProcessPoolExecutor | None = None,
+                     on_done: Callable[[str, float], None] | None = None) -> dict[str, float]:
+    """Render every job in ``pool`` (or a new one of ``workers`` processes); strategy → seconds.
+
+    ``workers <= 1`` renders in this process. ``on_done(strategy, seconds)`` is called as each
+    one finishes (for a progress bar). A failure in a worker is re-raised here.
+    """
+    quiet()
+    timings: dict[str, float] = {}
+    own = pool is None and len(jobs) > 1
+    if own:
+        pool = start_pool(min(workers, len(jobs)))
+    try:
+        if pool is None:
+            for job in jobs:
+                timings[job.strategy] = render(job)
+                if on_done:
+                    on_done(job.strategy, timings[job.strategy])
+        else:
+            futures = {pool.submit(render, job): job.strategy for job in jobs}
+            for fut in as_completed(futures):
+                name = futures[fut]
+                timings[name] = fut.result()
+                if on_done:
+                    on_done(name, timings[name])
+    finally:
+        if own and pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return {job.strategy: timings[job.strategy] for job in jobs}

@@ -1,0 +1,60 @@
+"""What the user sees in the terminal: progress bars on stderr, a rich summary table on stdout."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pandas as pd
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
+                           TimeElapsedColumn)
+from rich.table import Table
+
+from engine.report.page import bp, pct, pp
+
+
+def err_console() -> Console:
+    return Console(stderr=True)
+
+
+@contextmanager
+def progress(console: Console | None = None, *, enabled: bool = True) -> Iterator[Progress]:
+    """A rich Progress on stderr (spinner, bar, n/N, elapsed); silent when ``enabled`` is off
+    or stderr is not a terminal."""
+    con = console or err_console()
+    prog = Progress(SpinnerColumn(), TextColumn("{task.description:<28}"), BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), console=con,
+                    disable=not enabled, transient=False)
+    with prog:
+        yield prog
+
+
+#: (header, formatter of a metrics row, shown on narrow terminals too)
+_COLUMNS = (
+    ("CAGR", lambda r, b: pct(r["cagr"]), True),
+    ("vs bm", lambda r, b: "–" if b else pp(r["excess_cagr"]), True),
+    ("Vol", lambda r, b: pct(r["volatility"]), True),
+    ("Sharpe", lambda r, b: f"{r['sharpe']:.2f}", True),
+    ("Sortino", lambda r, b: f"{r['sortino']:.2f}", False),
+    ("Max DD", lambda r, b: pct(r["max_drawdown"]), True),
+    ("Calmar", lambda r, b: f"{r['calmar']:.2f}", False),
+    ("Worst year", lambda r, b: f"{pct(r['worst_year'])} ({r['worst_year_label']})", False),
+    ("Turn/yr", lambda r, b: pct(r["turnover_per_year"], 0), True),
+    ("Costs/yr", lambda r, b: bp(r["costs_per_year"]), False),
+)
+
+
+def summary_table(metrics: pd.DataFrame, benchmark: str, title: str,
+                  width: int = 200) -> Table:
+    """Strategies × headline metrics (percent where the page shows percent); a terminal
+    narrower than 120 columns gets the essential columns only."""
+    cols = [c for c in _COLUMNS if c[2] or width >= 120]
+    table = Table(title=title, title_justify="left", header_style="bold")
+    table.add_column("Strategy", style="bold", no_wrap=True)
+    for header, _, _ in cols:
+        table.add_column(header, justify="right", no_wrap=True)
+    for name, row in metrics.iterrows():
+        bench = name == benchmark
+        label = f"{name} (benchmark)" if bench else str(name)
+        table.add_row(label, *(fmt(row, bench) for _, fmt, _ in cols))
+    return table

@@ -1,0 +1,165 @@
+"""Results folders: built in a temporary folder next to the target and renamed into place.
+
+A run either leaves a complete ``results/<name>/`` or nothing: the work happens in
+``results/.<name>.tmp-XXXX`` and is renamed at the end; an error removes it. An existing
+folder is replaced only with ``force=True``. CSVs use a fixed float format and contain no
+timestamps of when they were written, so the same inputs give byte-identical files.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from engine.errors import ConfigError
+
+#: Floats in metrics.csv: 12 significant digits (rounding far below the 1e-9 agreement bound).
+METRICS_FLOAT = "%.12g"
+#: Floats in returns/weights/signals CSVs: round-trip precision.
+SERIES_FLOAT = "%.17g"
+
+PACKAGES = ("rowboat", "numpy", "pandas", "numba", "vectorbt", "quantstats", "matplotlib",
+            "scipy", "yfinance", "rich")
+
+
+def safe_name(name: str) -> str:
+    """A file/folder name from a strategy or run name: letters, digits, ``._-`` only."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", str(name)).strip("._")
+    return cleaned or "unnamed"
+
+
+def check_target(target: Path, *, force: bool) -> None:
+    """Refuse early when ``target`` exists and ``force`` is off (before any work is done)."""
+    if target.exists() and not force:
+        raise ConfigError(f"results folder {target} already exists; pass --force to replace it "
+                          "or --out to write elsewhere")
+    if target.exists() and not target.is_dir():
+        raise ConfigError(f"{target} exists and is not a folder; remove it or choose another --out")
+
+
+@contextmanager
+def atomic_folder(target: Path, *, force: bool = False) -> Iterator[Path]:
+    """Yield a fresh temporary folder beside ``target``; on success it becomes ``target``.
+
+    On any exception the temporary folder is removed (and the parent too when this call
+    created it and it is empty), so a failed run leaves nothing behind. With ``force`` an
+    existing ``target`` is replaced only after the new one is complete.
+    """
+    target = Path(target)
+    check_target(target, force=force)
+    parent = target.parent
+    created_parent = not parent.exists()
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+    try:
+        yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        for p in [tmp, *tmp.rglob("*")]:
+            if p.is_dir():
+                p.chmod(0o777 & ~umask)
+        old = None
+        if target.exists():
+            check_target(target, force=force)
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=parent))
+            old.rmdir()
+            target.rename(old)
+        tmp.rename(target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if created_parent:
+            try:
+                parent.rmdir()
+            except OSError:
+                pass
+        raise
+
+
+def write_csv(frame: pd.DataFrame, path: Path, *, float_format: str = SERIES_FLOAT) -> None:
+    """Write a frame with a fixed float format, ISO dates and "\\n" line endings."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    if isinstance(out.index, pd.DatetimeIndex):
+        out.index = out.index.strftime("%Y-%m-%d")
+        out.index.name = frame.index.name or "date"
+    out.to_csv(path, float_format=float_format, lineterminator="\n", na_rep="")
+
+
+def write_metrics_csv(metrics: pd.DataFrame, path: Path) -> None:
+    """metrics.csv: one row per strategy, fractions, 12 significant digits, ISO dates."""
+    out = metrics.copy()
+    for col in out.columns:
+        if out[col].dtype == object and out[col].map(lambda v: isinstance(v, pd.Timestamp)).any():
+            out[col] = pd.to_datetime(out[col])
+    write_csv(out, path, float_format=METRICS_FLOAT)
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": sys.version.split()[0]}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_commit(where: Path | None = None) -> str:
+    """The checkout's commit (with "+dirty" when it has uncommitted changes), or "unknown"."""
+    cwd = Path(where) if where else Path(__file__).resolve().parent
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True,
+                             text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{sha}+dirty" if dirty else (sha or "unknown")
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value) if isinstance(value, (set, frozenset)) else value
+        return [_jsonable(v) for v in items]
+    if isinstance(value, (pd.Timestamp,)):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if hasattr(value, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return _jsonable(asdict(value))  # type: ignore[arg-type]
+    return str(value)
+
+
+def write_manifest(path: Path, manifest: Mapping[str, object]) -> None:
+    """manifest.json: sorted keys, 2-space indent, dates as ISO strings."""
+    path.write_text(json.dumps(_jsonable(manifest), indent=2, sort_keys=True) + "\n",
+                    encoding="utf-8")
+
+
+def read_manifest(path: Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
