@@ -229,10 +229,7 @@ def _data(w: Where, tab: dict[str, Any], base: Path) -> DataConfig:
     if src not in ("sample", "yahoo"):
         p = Path(src).expanduser()
         p = p if p.is_absolute() else base / p
-        if not p.exists():
-            raise w.err("data", "source", f"{src!r} is neither \"sample\", \"yahoo\" nor an "
-                        f"existing folder or file (looked for {p.resolve()}); paths are relative "
-                        "to the config file")
+        # existence is checked when the data is loaded: `--data` may override this source
         src = str(p.resolve())
     seed = whole(w, "data", "seed", tab.get("seed", 7), 0, 2**32 - 1, "seed picks the sample")
     if "seed" in tab and src != "sample":

@@ -77,6 +77,10 @@ def _load_panel(cfg: Config, data: str | Path | None) -> Any:
     from engine.data import load_panel
 
     source = cfg.data.source if data is None else str(data)
+    if data is None and source not in ("sample", "yahoo") and not Path(source).exists():
+        raise ConfigError(f"{cfg.where}: [data] source: {source} does not exist (paths are "
+                          "relative to the config file); fix the path, or pass --data FOLDER "
+                          "(or --data sample)")
     # tickers the configured signals read beyond the sleeves (a strategy's default signal specs
     # read sleeve roles only)
     roles = set(cfg.sleeves)
