@@ -1,0 +1,66 @@
+"""Run a sweep's chunks on a Dask cluster (``--scheduler tcp://HOST:PORT``).
+
+The problem (closes, rule inputs, grid) is scattered to every worker once; each task runs
+:func:`engine.sweep.fused.run_chunk` for a contiguous range of variant numbers, the same code the
+local run uses, so every variant's numbers are bit-identical wherever it runs. Workers need the
+same rowboat installation (``pip install 'rowboat[dist]'``) and, for speed, a shared
+``NUMBA_CACHE_DIR``; each worker's numba uses that worker's cores.
+"""
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from engine.errors import ConfigError
+from engine.sweep.fused import ChunkResult, run_chunk
+
+#: Seconds to wait for the scheduler to answer and for a first worker to join.
+CONNECT_TIMEOUT = 20
+
+
+def check_address(address: str) -> None:
+    """A scheduler address looks like ``tcp://HOST:PORT`` and dask.distributed is installed."""
+    if "://" not in address or not address.rsplit(":", 1)[-1].isdigit():
+        raise ConfigError(f"--scheduler {address!r}: give the scheduler's address as "
+                          "tcp://HOST:PORT (e.g. tcp://127.0.0.1:8786)")
+    if importlib.util.find_spec("distributed") is None:  # pragma: no cover - optional dep
+        raise ConfigError("--scheduler needs dask.distributed; install it with "
+                          "pip install 'rowboat[dist]' or leave out --scheduler")
+
+
+def _client(address: str) -> Any:
+    check_address(address)
+    from dask.distributed import Client
+
+    try:
+        return Client(address, timeout=f"{CONNECT_TIMEOUT}s", set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ConfigError(f"--scheduler {address}: cannot connect ({exc}); start one with "
+                          f"`dask scheduler` and workers with `dask worker {address}`, or leave "
+                          "out --scheduler to run on this machine") from None
+
+
+def run_dask(problem: Any, address: str, chunks: Sequence[tuple[int, int]],
+             on_done: Callable[[ChunkResult], None]) -> None:
+    """Run ``chunks`` ((start, stop) variant ranges) on the cluster at ``address``; call
+    ``on_done`` with each chunk's result as it arrives (in completion order)."""
+    from dask.distributed import as_completed
+
+    client = _client(address)
+    try:
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+        except TimeoutError:
+            raise ConfigError(f"--scheduler {address}: no worker joined within "
+                              f"{CONNECT_TIMEOUT} s; start workers with `dask worker "
+                              f"{address}`") from None
+        shared = client.scatter(problem, broadcast=True, hash=False)
+        futures = [client.submit(run_chunk, shared, start, stop, pure=False,
+                                 key=f"rowboat-sweep-{start}-{stop}-{id(problem):x}")
+                   for start, stop in chunks]
+        for fut in as_completed(futures, loop=client.loop):
+            on_done(fut.result())
+            fut.release()
+    finally:
+        client.close()

@@ -1,0 +1,196 @@
+"""The fused sweep kernel: rule → simulation → streamed metrics, one pass per variant.
+
+In one ``prange`` loop over variants (each variant belongs to a *signal group*: the variants
+that share rule inputs and decision dates), the kernel calls per variant:
+
+1. the strategy's own ``rule_nb(inputs, params, out)`` (passed as a first-class function typed
+   by its signature, so this kernel compiles once, is cached on disk, and serves every strategy);
+2. the sleeve → ticker expansion of its target weights (basket weights, summed in sleeve order;
+   the remainder 1 − Σ w to the cash sleeve when there is one) — as ``engine.sim.backtest``
+   does, bit for bit;
+3. the engine's ``simulate_nb`` (daily values), from the group's first fill on (before it the
+   portfolio is idle cash worth 1.0 — the same arithmetic, fewer days);
+4. the engine's streaming metric accumulator (``acc_update`` per measured day, then
+   ``acc_finalize``) with the risk-free returns, and the monthly excess returns (float32) that
+   the overfitting statistics need.
+
+The groups' inputs and fill days are stacked (rows ``offsets[g] … offsets[g+1] − 1``), so one
+call covers any mix of groups: one parallel region per chunk, not one per group.
+
+Memory is per-worker scratch (D × (K_sleeves + K) weights, T values, one accumulator), reused
+across that worker's variants; nothing V × T × K exists. Daily returns are written only when
+``daily_out`` has rows (the top-N re-run). Units: weights and returns are fractions; day indices
+count the panel's trading days.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numba import njit, prange, types
+
+from engine.metrics.nb import ACC_SIZE, N_OUT, acc_finalize, acc_init, acc_update
+from engine.sim.nb import simulate_nb
+
+#: The rule kernel's signature: (inputs (D, S) f8 C, params (P,) f8 C, out (D, K) f8 C) -> None.
+RULE_SIG = types.void(types.float64[:, ::1], types.float64[::1], types.float64[:, ::1])
+RULE_TYPE = types.FunctionType(RULE_SIG)
+
+#: Extra output slot after the engine's metric slots: rebalances executed (simulate_nb's count).
+REBALANCES = N_OUT
+N_COLS = N_OUT + 1
+#: Work items per parallel region (variants are dealt round-robin to them).
+N_SLICES = 64
+
+_f8_1 = types.float64[::1]
+_f8_2 = types.float64[:, ::1]
+_i8_1 = types.int64[::1]
+_b1_1 = types.boolean[::1]
+
+_SIG = types.void(RULE_TYPE, _f8_2, _i8_1, _i8_1, _i8_1, _i8_1, _f8_2, _f8_2, _f8_2, _f8_1,
+                  types.boolean, _b1_1, _f8_1, types.boolean, types.float64, types.float64,
+                  types.boolean, _f8_1, types.int64, types.int64, _i8_1, _f8_1, _f8_2,
+                  types.float32[:, ::1], _f8_2)
+
+
+@njit(_SIG, cache=True, nogil=True, parallel=True)
+def fused_nb(rule, close, group, first_fill, offsets, fill_rel, inputs, params, sleeve_map,
+             cash_map, has_cash, on_change, band, band_relative, fee, slippage, allow_leverage,
+             rf, start, stop, month_last, rf_month, metrics_out, monthly_out, daily_out):
+    """Run every row of ``params`` (n, P) through rule → simulation → metrics.
+
+    close (T, K) total-return closes. group (n,) each variant's signal group g; first_fill (G,)
+    the day of g's first fill; offsets (G + 1,) g's rows in ``fill_rel`` / ``inputs``;
+    fill_rel (ΣD,) each decision's fill day minus first_fill[g] (lag applied); inputs (ΣD, S)
+    the rule's inputs at the decision dates. sleeve_map (Ks, K) sleeve → ticker basket weights;
+    cash_map (K,) the cash sleeve's basket (used when ``has_cash``); on_change (n,), band (n,)
+    per variant (band ≤ 0: none); rf (T,) risk-free daily returns. Measured days are
+    ``start … stop − 1`` (start ≥ every first fill); month_last (M,) the last measured day of
+    each month, rf_month (M,) each month's risk-free return. Outputs: metrics_out (n, N_COLS),
+    monthly_out (n, M) monthly excess returns, daily_out (n, stop − start) daily returns or
+    (0, ·) for none.
+    """
+    n = params.shape[0]
+    T, K = close.shape
+    Ks = sleeve_map.shape[0]
+    M = month_last.shape[0]
+    d_max = 0
+    for g in range(offsets.shape[0] - 1):
+        d_max = max(d_max, offsets[g + 1] - offsets[g])
+    keep_daily = daily_out.shape[0] > 0
+    n_slices = min(n, N_SLICES)
+    for c in prange(n_slices):
+        sw_all = np.empty((d_max, Ks))
+        tw_all = np.empty((d_max, K))
+        value_all = np.empty(T)
+        acc = np.empty(ACC_SIZE)
+        out = np.empty(N_OUT)
+        for v in range(c, n, n_slices):
+            g = group[v]
+            lo = offsets[g]
+            D = offsets[g + 1] - lo
+            f0 = first_fill[g]
+            sw = sw_all[:D]
+            tw = tw_all[:D]
+            rule(inputs[lo:lo + D], params[v], sw)
+            for d in range(D):
+                for k in range(K):
+                    tw[d, k] = 0.0
+                total = 0.0
+                for s in range(Ks):
+                    w = sw[d, s]
+                    total += w
+                    if w != 0.0:
+                        for k in range(K):
+                            if sleeve_map[s, k] != 0.0:
+                                tw[d, k] += w * sleeve_map[s, k]
+                if has_cash:
+                    rest = 1.0 - total
+                    if rest < 0.0 and not allow_leverage:
+                        rest = 0.0
+                    if rest != 0.0:
+                        for k in range(K):
+                            if cash_map[k] != 0.0:
+                                tw[d, k] += rest * cash_map[k]
+            value = value_all[:T - f0]
+            n_reb = simulate_nb(close[f0:], fill_rel[lo:lo + D], tw, on_change[v], band[v],
+                                band_relative, fee, slippage, 1.0, allow_leverage, value)
+            acc_init(acc)
+            prev = value[start - f0 - 1] if start > f0 else 1.0
+            m = 0
+            month_base = prev
+            for t in range(start, stop):
+                x = value[t - f0]
+                r = x / prev - 1.0
+                acc_update(acc, r, rf[t])
+                if keep_daily:
+                    daily_out[v, t - start] = r
+                prev = x
+                if m < M and t == month_last[m]:
+                    monthly_out[v, m] = np.float32(x / month_base - 1.0 - rf_month[m])
+                    month_base = x
+                    m += 1
+            acc_finalize(acc, out)
+            for j in range(N_OUT):
+                metrics_out[v, j] = out[j]
+            metrics_out[v, REBALANCES] = n_reb
+
+
+# ---------------------------------------------------------------------------- Python side
+@dataclass(frozen=True, eq=False)
+class ChunkResult:
+    """Outputs for a set of variants (rows in the order of ``variants``)."""
+
+    variants: np.ndarray     #: (n,) int64 variant numbers
+    metrics: np.ndarray      #: (n, N_COLS) float64: engine.metrics.nb slots + REBALANCES
+    monthly: np.ndarray      #: (n, M) float32 monthly excess returns
+    daily: np.ndarray | None  #: (n, stop − start) float64 daily returns, when asked for
+
+
+_COMPILED: set[int] = set()
+
+
+def compiled_rule(rule: Any) -> Any:
+    """The strategy's rule dispatcher with the fused kernel's signature compiled (cached)."""
+    if id(rule) not in _COMPILED:
+        rule.compile(RULE_SIG)
+        _COMPILED.add(id(rule))
+    return rule
+
+
+def _w(a: np.ndarray, dtype: Any = np.float64) -> np.ndarray:
+    """A C-contiguous, writeable array (unpickled or pandas-backed arrays may be read-only; the
+    kernel's compiled signature takes writeable ones)."""
+    a = np.ascontiguousarray(a, dtype=dtype)
+    return a if a.flags.writeable else a.copy()
+
+
+def run_variants(problem: Any, variants: np.ndarray, *, daily: bool = False) -> ChunkResult:
+    """Run the given variant numbers through :func:`fused_nb` (one parallel call)."""
+    from strategies.params import to_vector
+
+    variants = np.ascontiguousarray(variants, dtype=np.int64)
+    n = variants.size
+    grid = problem.grid
+    rule = compiled_rule(problem.strategy().rule)
+    vectors = _w(grid.vectors(to_vector, variants))
+    on_change, band = problem.trading(vectors)
+    group = _w(grid.group_ids(problem.group_names, variants), np.int64)
+    stacked = problem.stacked()
+    metrics = np.empty((n, N_COLS))
+    monthly = np.empty((n, problem.month_last.size), dtype=np.float32)
+    daily_out = np.empty((n if daily else 0, problem.stop - problem.start))
+    fused_nb(rule, _w(problem.close), group, *stacked, vectors, _w(problem.sleeve_map),
+             _w(problem.cash_map), bool(np.any(problem.cash_map != 0.0)),
+             _w(on_change, np.bool_), _w(band),
+             problem.band_relative, problem.fee, problem.slippage, False, _w(problem.rf),
+             problem.start, problem.stop, _w(problem.month_last, np.int64),
+             _w(problem.rf_month), metrics, monthly, daily_out)
+    return ChunkResult(variants=variants, metrics=metrics, monthly=monthly,
+                       daily=daily_out if daily else None)
+
+
+def run_chunk(problem: Any, start: int, stop: int) -> ChunkResult:
+    """Variants ``start … stop − 1`` (a Dask task or one step of the local progress bar)."""
+    return run_variants(problem, np.arange(start, stop, dtype=np.int64))

@@ -1,0 +1,312 @@
+"""Overfitting statistics for a parameter sweep: Deflated Sharpe Ratio and PBO by CSCV.
+
+Picking the best of thousands of variants selects luck as well as skill. Two measures say how much:
+
+* **Deflated Sharpe Ratio** (Bailey & López de Prado 2014, "The Deflated Sharpe Ratio: Correcting
+  for Selection Bias, Backtest Overfitting, and Non-Normality", JPM 40(5)). The best of N
+  skill-less trials is expected to reach
+
+      SR0 = sqrt(V[SR_n]) · ((1 − γ) Φ⁻¹(1 − 1/N) + γ Φ⁻¹(1 − 1/(N e)))      (γ: Euler–Mascheroni)
+
+  and the DSR is the Probabilistic Sharpe Ratio of the selected variant against SR0:
+
+      DSR = Φ( (SR* − SR0) · sqrt(T − 1) / sqrt(1 − γ3 SR* + (γ4 − 1)/4 · SR*²) )
+
+  with SR*, γ3 (skewness) and γ4 (kurtosis, not excess) of its T per-period excess returns.
+  Sharpe ratios here are per period (not annualised); skewness and kurtosis use pandas'
+  bias-corrected estimators, as ffn 1.4.1's ``calc_deflated_sharpe_ratio`` does.
+
+* **Probability of Backtest Overfitting** by combinatorially symmetric cross-validation (Bailey,
+  Borwein, López de Prado & Zhu 2015/2017, "The Probability of Backtest Overfitting", J. Comp.
+  Finance 20(4)). The T × N matrix of per-period returns is cut into S equal contiguous blocks; for
+  each of the C(S, S/2) ways to pick half the blocks as in-sample (IS), the IS-best variant's
+  out-of-sample (OOS) relative rank ω = rank/(N + 1) (ascending, ties averaged) gives a logit
+  λ = ln(ω / (1 − ω)); PBO is the share of λ ≤ 0 (the IS winner at or below the OOS median).
+  Performance is the per-period Sharpe ratio (mean / sample standard deviation).
+
+Walk-forward selection lives in :mod:`engine.sweep.walkforward`.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+from scipy import stats
+
+EULER_GAMMA = 0.5772156649015329
+
+
+# ---------------------------------------------------------------------------- Deflated Sharpe
+def expected_max_sharpe(n_trials: int, sr_std: float) -> float:
+    """Expected maximum Sharpe ratio of ``n_trials`` skill-less trials whose Sharpe ratios have
+    standard deviation ``sr_std`` (same units in and out: per period in, per period out).
+
+    One trial (or no dispersion) gives 0: nothing was selected.
+    """
+    if n_trials < 1:
+        raise ValueError("n_trials must be at least 1")
+    if n_trials == 1 or not sr_std > 0:
+        return 0.0
+    z1 = stats.norm.ppf(1.0 - 1.0 / n_trials)
+    z2 = stats.norm.ppf(1.0 - 1.0 / (n_trials * math.e))
+    return float(sr_std * ((1.0 - EULER_GAMMA) * z1 + EULER_GAMMA * z2))
+
+
+def probabilistic_sharpe_ratio(sharpe: float, benchmark: float, n_obs: int, skew: float,
+                               kurtosis: float) -> float:
+    """PSR: probability that the true per-period Sharpe ratio exceeds ``benchmark`` given an
+    observed ``sharpe`` over ``n_obs`` returns with ``skew`` and ``kurtosis`` (not excess; 3 for a
+    normal). NaN when the variance term is not positive or fewer than 2 observations."""
+    adj = 1.0 - skew * sharpe + (kurtosis - 1.0) / 4.0 * sharpe ** 2
+    if n_obs < 2 or not adj > 0:
+        return float("nan")
+    return float(stats.norm.cdf((sharpe - benchmark) * math.sqrt(n_obs - 1) / math.sqrt(adj)))
+
+
+def sample_moments(x: np.ndarray) -> tuple[float, float, float, float]:
+    """(mean, standard deviation ddof=1, skewness, kurtosis) of ``x`` with pandas'
+    bias-corrected estimators (``Series.skew``, ``Series.kurt() + 3``)."""
+    x = np.asarray(x, dtype=np.float64)
+    n = x.size
+    mean = float(x.mean())
+    d = x - mean
+    m2 = float(np.mean(d ** 2))
+    std = math.sqrt(m2 * n / (n - 1)) if n > 1 else float("nan")
+    if n < 4 or m2 <= 0:
+        return mean, std, float("nan"), float("nan")
+    m3 = float(np.mean(d ** 3))
+    m4 = float(np.mean(d ** 4))
+    g1 = m3 / m2 ** 1.5
+    skew = g1 * math.sqrt(n * (n - 1)) / (n - 2)
+    g2 = m4 / m2 ** 2 - 3.0
+    excess = ((n + 1) * g2 + 6.0) * (n - 1) / ((n - 2) * (n - 3))
+    return mean, std, skew, excess + 3.0
+
+
+@dataclass(frozen=True)
+class DeflatedSharpe:
+    """The Deflated Sharpe Ratio of a selected variant. Sharpe ratios are per period unless the
+    name ends in ``_annual`` (× sqrt(periods_per_year))."""
+
+    dsr: float              #: probability in [0, 1] that the true Sharpe exceeds SR0
+    psr_zero: float         #: probability that the true Sharpe exceeds 0 (no deflation)
+    sharpe: float           #: the selected variant's per-period Sharpe ratio
+    sr0: float              #: expected maximum Sharpe of n_trials skill-less trials
+    n_trials: int
+    trials_sr_std: float    #: standard deviation of the trials' per-period Sharpe ratios
+    skew: float
+    kurtosis: float         #: not excess (3 for a normal)
+    n_obs: int
+    periods_per_year: int
+
+    @property
+    def sharpe_annual(self) -> float:
+        return self.sharpe * math.sqrt(self.periods_per_year)
+
+    @property
+    def sr0_annual(self) -> float:
+        return self.sr0 * math.sqrt(self.periods_per_year)
+
+    def as_dict(self) -> dict[str, float]:
+        return {"dsr": self.dsr, "psr_zero": self.psr_zero, "sharpe": self.sharpe,
+                "sharpe_annual": self.sharpe_annual, "sr0": self.sr0,
+                "sr0_annual": self.sr0_annual, "n_trials": self.n_trials,
+                "trials_sr_std": self.trials_sr_std, "skew": self.skew,
+                "kurtosis": self.kurtosis, "n_obs": self.n_obs,
+                "periods_per_year": self.periods_per_year}
+
+
+def deflated_sharpe_ratio(excess_returns: np.ndarray, trial_sharpes: np.ndarray, *,
+                          periods_per_year: int = 252,
+                          annualized_trials: bool = True) -> DeflatedSharpe:
+    """Deflated Sharpe Ratio of the variant whose per-period ``excess_returns`` (returns minus the
+    risk-free returns, fractions) were selected as the best of ``trial_sharpes`` (the Sharpe
+    ratios of ALL variants tried, annualised by ``sqrt(periods_per_year)`` when
+    ``annualized_trials``). Non-finite trial Sharpe ratios are an error: every trial counts."""
+    x = np.asarray(excess_returns, dtype=np.float64)
+    trials = np.asarray(trial_sharpes, dtype=np.float64)
+    if x.ndim != 1 or x.size < 4:
+        raise ValueError("excess_returns must be a 1-D array of at least 4 returns")
+    if trials.size < 1 or not np.all(np.isfinite(trials)):
+        raise ValueError("trial_sharpes must be finite Sharpe ratios of every trial")
+    if annualized_trials:
+        trials = trials / math.sqrt(periods_per_year)
+    mean, std, skew, kurt = sample_moments(x)
+    sr = mean / std if std > 0 else float("nan")
+    sr_std = float(np.std(trials, ddof=1)) if trials.size > 1 else 0.0
+    sr0 = expected_max_sharpe(int(trials.size), sr_std)
+    return DeflatedSharpe(
+        dsr=probabilistic_sharpe_ratio(sr, sr0, x.size, skew, kurt),
+        psr_zero=probabilistic_sharpe_ratio(sr, 0.0, x.size, skew, kurt),
+        sharpe=sr, sr0=sr0, n_trials=int(trials.size), trials_sr_std=sr_std, skew=skew,
+        kurtosis=kurt, n_obs=int(x.size), periods_per_year=periods_per_year)
+
+
+# ---------------------------------------------------------------------------- PBO by CSCV
+@dataclass(frozen=True)
+class PBO:
+    """Probability of Backtest Overfitting by CSCV.
+
+    Arrays have one entry per combination, in ``itertools.combinations(range(S), S // 2)`` order
+    of the in-sample blocks.
+    """
+
+    pbo: float                  #: share of logits ≤ 0
+    logits: np.ndarray          #: λ = ln(ω / (1 − ω))
+    oos_rank: np.ndarray        #: ω, the IS winner's relative OOS rank in (0, 1)
+    is_best: np.ndarray         #: index (column) of the IS winner
+    is_perf: np.ndarray         #: the IS winner's IS per-period Sharpe
+    oos_perf: np.ndarray        #: the IS winner's OOS per-period Sharpe
+    n_blocks: int
+    n_trials: int
+    n_obs: int                  #: rows used (the oldest T mod S rows are dropped)
+
+    @property
+    def n_combinations(self) -> int:
+        return int(self.logits.size)
+
+    @property
+    def prob_oos_loss(self) -> float:
+        """Share of combinations where the IS winner has a negative OOS Sharpe."""
+        return float(np.mean(self.oos_perf < 0))
+
+    @property
+    def degradation_slope(self) -> float:
+        """Slope of OOS on IS Sharpe across combinations (performance degradation)."""
+        if np.ptp(self.is_perf) == 0:
+            return float("nan")
+        return float(np.polyfit(self.is_perf, self.oos_perf, 1)[0])
+
+
+@njit(cache=True, nogil=True)
+def _block_sums_nb(x: np.ndarray, n_blocks: int, block_len: int, offset: int,
+                   center: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> None:
+    """Per block and trial: Σ(x − c) and Σ(x − c)² over rows offset + b·L … offset + (b+1)·L."""
+    n = x.shape[1]
+    for b in range(n_blocks):
+        for j in range(n):
+            s1[b, j] = 0.0
+            s2[b, j] = 0.0
+        for t in range(offset + b * block_len, offset + (b + 1) * block_len):
+            for j in range(n):
+                d = x[t, j] - center[j]
+                s1[b, j] += d
+                s2[b, j] += d * d
+
+
+@njit(cache=True, nogil=True)
+def _half_sharpe_nb(s1: np.ndarray, s2: np.ndarray, blocks: np.ndarray, count: int,
+                    center: np.ndarray, out: np.ndarray) -> None:
+    """Per-period Sharpe of each trial over the given blocks; −inf where undefined (no spread)."""
+    n = s1.shape[1]
+    for j in range(n):
+        a = 0.0
+        q = 0.0
+        for k in range(blocks.size):
+            a += s1[blocks[k], j]
+            q += s2[blocks[k], j]
+        var = (q - a * a / count) / (count - 1)
+        if var > 0.0:
+            out[j] = (center[j] + a / count) / np.sqrt(var)
+        else:
+            out[j] = -np.inf
+
+
+@njit(cache=True, nogil=True)
+def _winner_rank_nb(train: np.ndarray, test: np.ndarray) -> tuple[int, float]:
+    """IS winner (first argmax of ``train``) and its average rank (1-based) in ``test``."""
+    best = 0
+    for j in range(1, train.size):
+        if train[j] > train[best]:
+            best = j
+    v = test[best]
+    less = 0
+    equal = 0
+    for j in range(test.size):
+        if test[j] < v:
+            less += 1
+        elif test[j] == v:
+            equal += 1
+    return best, less + (equal + 1) / 2.0
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _cscv_nb(s1: np.ndarray, s2: np.ndarray, center: np.ndarray, combos: np.ndarray,
+             block_len: int, rank_out: np.ndarray, best_out: np.ndarray, is_out: np.ndarray,
+             oos_out: np.ndarray) -> None:
+    """Fill per-combination results. ``combos`` holds the first half of the combinations in
+    lexicographic order (those containing block 0); combination c's complement is C − 1 − c."""
+    n_half, half = combos.shape
+    n_blocks = 2 * half
+    n_total = 2 * n_half
+    n = s1.shape[1]
+    count = half * block_len
+    n_chunks = min(n_half, 64)
+    for ch in prange(n_chunks):
+        perf_a = np.empty(n)
+        perf_b = np.empty(n)
+        other = np.empty(half, dtype=np.int64)
+        for c in range(ch, n_half, n_chunks):
+            chosen = combos[c]
+            k = 0
+            for b in range(n_blocks):
+                found = False
+                for i in range(half):
+                    if chosen[i] == b:
+                        found = True
+                if not found:
+                    other[k] = b
+                    k += 1
+            _half_sharpe_nb(s1, s2, chosen, count, center, perf_a)
+            _half_sharpe_nb(s1, s2, other, count, center, perf_b)
+            best, rank = _winner_rank_nb(perf_a, perf_b)
+            rank_out[c] = rank / (n + 1.0)
+            best_out[c] = best
+            is_out[c] = perf_a[best]
+            oos_out[c] = perf_b[best]
+            m = n_total - 1 - c
+            best, rank = _winner_rank_nb(perf_b, perf_a)
+            rank_out[m] = rank / (n + 1.0)
+            best_out[m] = best
+            is_out[m] = perf_b[best]
+            oos_out[m] = perf_a[best]
+
+
+def pbo_cscv(returns: np.ndarray, n_blocks: int = 16) -> PBO:
+    """PBO of selecting the best column of ``returns`` (T rows in time order × N trials, per-period
+    returns or excess returns as fractions) by per-period Sharpe ratio, over ``n_blocks`` (S, even)
+    equal contiguous blocks of T // S rows; the oldest T mod S rows are dropped.
+
+    A trial whose Sharpe is undefined on a half (no spread) ranks below every other there.
+    """
+    x = np.ascontiguousarray(returns, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError("returns must be a 2-D array: rows are periods, columns are trials")
+    if n_blocks < 2 or n_blocks % 2:
+        raise ValueError(f"n_blocks must be an even number ≥ 2, got {n_blocks}")
+    t, n = x.shape
+    block_len = t // n_blocks
+    if n < 2 or block_len < 1 or block_len * n_blocks // 2 < 2:
+        raise ValueError(f"PBO needs ≥ 2 trials and ≥ 2 rows per half: got {n} trials and {t} "
+                         f"rows for {n_blocks} blocks; use fewer blocks")
+    offset = t - block_len * n_blocks
+    center = x[offset:].mean(axis=0)
+    s1 = np.empty((n_blocks, n))
+    s2 = np.empty((n_blocks, n))
+    _block_sums_nb(x, n_blocks, block_len, offset, center, s1, s2)
+    half = n_blocks // 2
+    combos = np.array(list(itertools.combinations(range(n_blocks), half)), dtype=np.int64)
+    first = np.ascontiguousarray(combos[: combos.shape[0] // 2])
+    c = combos.shape[0]
+    rank = np.empty(c)
+    best = np.empty(c, dtype=np.int64)
+    is_perf = np.empty(c)
+    oos_perf = np.empty(c)
+    _cscv_nb(s1, s2, center, first, block_len, rank, best, is_perf, oos_perf)
+    logits = np.log(rank / (1.0 - rank))
+    return PBO(pbo=float(np.mean(logits <= 0.0)), logits=logits, oos_rank=rank, is_best=best,
+               is_perf=is_perf, oos_perf=oos_perf, n_blocks=n_blocks, n_trials=n,
+               n_obs=block_len * n_blocks)

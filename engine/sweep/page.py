@@ -1,0 +1,232 @@
+"""The sweep's ``index.html``: one self-contained page in the reports' style (no script, no
+request). Sections: summary, top variants, Sharpe heat maps over every pair of swept parameters
+(the others at the best variant's values), the Deflated Sharpe Ratio, PBO by CSCV (logit
+histogram), walk-forward (equity vs the in-sample best, folds), notes.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.report.page import Section, cards, chart, day, document, esc, num, pct
+from engine.sweep import page_charts as charts
+
+SQRT12 = math.sqrt(12.0)
+
+
+def _params_text(problem: Any, v: int) -> str:
+    p = problem.grid.variant(int(v))
+    return ", ".join(f"{n}={getattr(p, n)}" for n in problem.grid.names) or "base params"
+
+
+def header(result: Any) -> str:
+    p = result.problem
+    s, e = p.period
+    badge = ' <span class="badge synthetic">synthetic sample</span>' if p.synthetic else ""
+    years = (p.stop - p.start) / 252
+    dsr = result.stats.dsr
+    pbo = result.stats.pbo
+    best = result.variants.loc[result.best]
+    items = [
+        ("Variants", f"<b>{p.n_variants:,}</b> in {len(p.groups)} signal group(s); "
+                     f"{result.stats.distinct:,} distinct results<br>"
+                     f'<span class="note">{esc(p.grid.describe())}</span>'),
+        ("Measured period", f"<b>{esc(day(s))} → {esc(day(e))}</b> ({years:.1f} years)<br>"
+                            f'<span class="note">{esc(p.period_reason)}</span>'),
+        ("Best variant (in sample)", f"<b>#{result.best}</b>: {esc(_params_text(p, result.best))}"
+                                     f"<br>Sharpe {esc(num(best['sharpe']))}, CAGR "
+                                     f"{esc(pct(best['cagr']))}, max DD "
+                                     f"{esc(pct(best['max_drawdown']))}"),
+        ("Deflated Sharpe Ratio", "–" if dsr is None else
+         f"<b>{esc(pct(dsr.dsr))}</b> probability the best's true Sharpe beats the best of "
+         f"{dsr.n_trials:,} skill-less trials ({esc(num(dsr.sr0_annual))})"),
+        ("Probability of backtest overfitting", "–" if pbo is None else
+         f"<b>{esc(pct(pbo.pbo))}</b> of {pbo.n_combinations:,} CSCV splits put the in-sample "
+         f"best at or below the out-of-sample median"),
+        ("Data · costs", f"{esc(p.source)}{' (synthetic, not market history)' if p.synthetic else ''}"
+                         f"<br>risk-free {esc(p.rf_label)}; fee {p.fee * 1e4:g} bps, slippage "
+                         f"{p.slippage * 1e4:g} bps, lag {p.lag}, rebalance {esc(p.rebalance)}"
+                         f"{', band ' + format(p.band, 'g') if p.band else ''}"),
+    ]
+    return (f"<h1>Sweep: {esc(p.name)}{badge}</h1>"
+            f'<div class="subtitle">rule <b>{esc(p.rule)}</b> — every variant simulated daily '
+            f"with the engine's kernels and measured over the same period</div>"
+            + cards(items))
+
+
+def top_section(result: Any) -> Section:
+    p = result.problem
+    v = result.variants
+    names = list(p.grid.names)
+    head = ["#", "variant", *names, "CAGR", "Vol", "Sharpe", "Sortino", "Max DD", "Calmar",
+            "Rebalances"]
+    rows = []
+    for rank, var in enumerate(result.top, start=1):
+        r = v.loc[int(var)]
+        cells = [str(rank), f"#{int(var)}", *[esc(r[n]) for n in names],
+                 pct(r["cagr"]), pct(r["volatility"]), num(r["sharpe"]), num(r["sortino"]),
+                 pct(r["max_drawdown"]), num(r["calmar"]), str(int(r["rebalances"]))]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    body = ('<div class="tablewrap"><table id="top"><thead><tr>'
+            + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table></div>")
+    note = (f"The top {len(result.top)} of {p.n_variants:,} by Sharpe ratio (annualised, on "
+            "daily returns in excess of the risk-free sleeve). Percentages are fractions shown "
+            "as percent. best.csv lists them with every parameter.")
+    return Section("top-section", "Top variants", body, note)
+
+
+def heatmap_section(result: Any) -> Section | None:
+    p = result.problem
+    grid = p.grid
+    if not grid.names:
+        return None
+    sharpe = result.variants["sharpe"].to_numpy()
+    finite = sharpe[np.isfinite(sharpe)]
+    lo, hi = (float(np.percentile(finite, 2)), float(finite.max())) if finite.size else (0, 0)
+    best_codes = grid.codes(np.array([result.best]))[0]
+    dims = [k for k, n in enumerate(grid.shape) if n >= 2]
+    if not dims:
+        return None
+    pairs: list[tuple[int, int | None]] = list(itertools.combinations(dims, 2))
+    if not pairs:
+        pairs = [(dims[0], None)]
+    parts = []
+    for a, b in pairs:
+        rows = grid.values[a]
+        cols = grid.values[b] if b is not None else ("Sharpe",)
+        vals = np.empty((len(rows), len(cols)))
+        for i in range(len(rows)):
+            for j in range(len(cols)):
+                codes = best_codes.copy()
+                codes[a] = i
+                if b is not None:
+                    codes[b] = j
+                vals[i, j] = sharpe[np.ravel_multi_index(tuple(codes), grid.shape)]
+        star = (int(best_codes[a]), int(best_codes[b]) if b is not None else 0)
+        fixed = [f"{grid.names[k]}={grid.values[k][best_codes[k]]}" for k in range(len(grid.names))
+                 if k not in (a, b)]
+        title = (f"{grid.names[a]} × {grid.names[b]}" if b is not None else grid.names[a])
+        parts.append(f'<div class="heatmap"><h3>{esc(title)}</h3>'
+                     + (f'<p class="note">others at the best: {esc(", ".join(fixed))}</p>'
+                        if fixed else "")
+                     + charts.heat_grid(rows, cols, vals, row_name=grid.names[a],
+                                        col_name=grid.names[b] if b is not None else "",
+                                        best=star, lo=lo, hi=hi) + "</div>")
+    note = ("Sharpe ratio (annualised) over each pair of swept parameters, the other parameters "
+            "held at the best variant's values; ★ marks the best variant. One colour scale for "
+            f"every table (from {lo:.2f}, the 2nd percentile of all variants, to the best, "
+            f"{hi:.2f}). A lone bright cell in a dim table is a warning sign; a broad plateau is "
+            "what a robust rule looks like.")
+    layout = ('<div style="display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));'
+              'gap:4px 18px">')
+    return Section("heatmaps", "Sharpe heat maps", layout + "".join(parts) + "</div>", note)
+
+
+def dsr_section(result: Any) -> Section:
+    dsr = result.stats.dsr
+    sharpe = result.variants["sharpe"].to_numpy()
+    best = float(sharpe[result.best])
+    if dsr is None:
+        return Section("dsr", "Deflated Sharpe Ratio", "<p>Not available.</p>")
+    items = [
+        ("Deflated Sharpe Ratio", f"<b>{esc(pct(dsr.dsr))}</b>"),
+        ("Best Sharpe · hurdle SR0", f"{esc(num(dsr.sharpe_annual))} · {esc(num(dsr.sr0_annual))}"
+                                     " (annualised)"),
+        ("Trials · their Sharpe dispersion", f"{dsr.n_trials:,} · "
+                                              f"{esc(num(dsr.trials_sr_std * math.sqrt(252)))}"),
+        ("Best's skewness · kurtosis", f"{esc(num(dsr.skew))} · {esc(num(dsr.kurtosis))} "
+                                       f"({dsr.n_obs:,} daily returns)"),
+        ("PSR vs 0 (no deflation)", esc(pct(dsr.psr_zero))),
+    ]
+    svg = charts.sharpe_histogram(sharpe, best, dsr.sr0_annual)
+    note = ("Bailey & López de Prado (2014): SR0 is the Sharpe ratio the best of N skill-less "
+            "variants reaches by luck, from N and the variance of the variants' Sharpe ratios; "
+            "the DSR is the probability that the best variant's true Sharpe exceeds SR0, given "
+            "its sample length, skewness and kurtosis. Near variants are correlated, so N "
+            "overstates the independent trials and the DSR errs on the cautious side.")
+    return Section("dsr", "Deflated Sharpe Ratio", cards(items) + chart(svg, "sharpe-hist"), note)
+
+
+def pbo_section(result: Any) -> Section:
+    pbo = result.stats.pbo
+    if pbo is None:
+        why = [n for n in result.stats.notes if n.startswith("PBO")]
+        return Section("pbo", "Probability of backtest overfitting",
+                       f"<p>{esc(why[0] if why else 'Not available.')}</p>")
+    items = [
+        ("PBO", f"<b>{esc(pct(pbo.pbo))}</b>"),
+        ("Blocks · combinations", f"{pbo.n_blocks} · {pbo.n_combinations:,} "
+                                  f"({pbo.n_obs} months)"),
+        ("IS best loses out of sample", esc(pct(pbo.prob_oos_loss))),
+        ("Median logit", esc(num(float(np.median(pbo.logits))))),
+    ]
+    svg = charts.pbo_charts(pbo.logits, pbo.is_perf * SQRT12, pbo.oos_perf * SQRT12, pbo.pbo)
+    note = ("Combinatorially symmetric cross-validation (Bailey, Borwein, López de Prado & Zhu): "
+            f"the monthly excess returns are cut into {pbo.n_blocks} blocks; for every choice of "
+            "half of them as in-sample, the in-sample best variant is ranked among all variants "
+            "out of sample. PBO is the share of splits where it lands at or below the median "
+            "(logit ≤ 0). About 50% means choosing the best in sample carried no information.")
+    return Section("pbo", "Probability of backtest overfitting", cards(items)
+                   + chart(svg, "pbo-logits"), note)
+
+
+def walk_forward_section(result: Any) -> Section:
+    wf = result.stats.walk_forward
+    if wf is None:
+        why = [n for n in result.stats.notes if n.startswith("walk-forward")]
+        return Section("walk-forward", "Walk-forward",
+                       f"<p>{esc(why[0] if why else 'Not available.')}</p>")
+    p = result.problem
+    months = p.months
+    rf_m = p.rf_month
+    span = slice(wf.start, months.size)
+    frame = pd.DataFrame({
+        "walk-forward (out of sample)": wf.oos_returns + rf_m[span],
+        f"in-sample best #{result.best}": result.monthly[result.best, span].astype(np.float64)
+        + rf_m[span]}, index=months[span])
+    svg = charts.walk_forward_chart(frame)
+    rows = []
+    for k in range(wf.n_folds):
+        a, s, e = wf.train_start[k], wf.test_start[k], wf.test_end[k]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in (
+            f"{day(months[a])[:7]} → {day(months[s - 1])[:7]}",
+            f"{day(months[s])[:7]} → {day(months[e - 1])[:7]}",
+            f"#{int(wf.chosen[k])}",
+            f'<span style="white-space:normal">{esc(_params_text(p, wf.chosen[k]))}</span>',
+            num(wf.is_sharpe[k] * SQRT12), num(wf.oos_sharpe[k] * SQRT12))) + "</tr>")
+    table = ('<div class="tablewrap"><table id="folds"><thead><tr><th>in sample</th>'
+             "<th>out of sample</th><th>chosen</th><th>params</th><th>IS Sharpe</th>"
+             "<th>OOS Sharpe</th></tr></thead><tbody>" + "".join(rows)
+             + "</tbody></table></div>")
+    kind = "anchored (all months so far)" if wf.anchored else f"rolling {wf.train} months"
+    note = (f"Every {wf.test} months the variant with the best Sharpe over the in-sample window "
+            f"({kind}) is chosen and held for the next {wf.test} months; the chart strings those "
+            "out-of-sample months together (monthly total returns, growth of 1) against the "
+            "variant that is best over the whole period — which no one could have known in "
+            "advance. Sharpe ratios from monthly excess returns, annualised.")
+    return Section("walk-forward", "Walk-forward", chart(svg, "walk-forward-equity") + table,
+                   note)
+
+
+def notes_section(result: Any) -> Section | None:
+    if not result.stats.notes:
+        return None
+    items = "".join(f"<li>{esc(n)}</li>" for n in result.stats.notes)
+    return Section("notes", "Notes", f'<ul class="plain">{items}</ul>')
+
+
+def sweep_page(result: Any) -> str:
+    """The complete HTML page of a sweep result."""
+    sections = [s for s in (top_section(result), heatmap_section(result), dsr_section(result),
+                            pbo_section(result), walk_forward_section(result),
+                            notes_section(result)) if s is not None]
+    footer = ("Files: <code>variants.parquet</code> (every variant), <code>best.csv</code>, "
+              "<code>top_returns.parquet</code> (daily returns of the top variants), "
+              "<code>manifest.json</code>. Made by rowboat; past results, synthetic or real, "
+              "say nothing certain about the future.")
+    return document(f"Sweep: {result.problem.name}", header(result), sections, footer)

@@ -1,0 +1,91 @@
+"""`rowboat sweep` end to end: the folder, the page, --force, and one clear error (exit 2) for
+every bad grid or option."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from engine.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = str(ROOT / "scripts" / "configs" / "rowing_boat.toml")
+SMALL = ["--grid", "drawdown=0.03,0.08", "--grid", "shift=0.5,1", "--grid", "years=0,3"]
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["sweep", CONFIG, "--strategy", "rowing_boat", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("sweep")
+    assert main(["sweep", CONFIG, "--strategy", "rowing_boat", *SMALL, "--top", "3",
+                 "--pbo-blocks", "8", "--wf-train", "36", "--wf-test", "12", "--quiet",
+                 "--out", str(out)]) == 0
+    return out / "rowing_boat-sweep"
+
+
+def test_folder_contents(folder: Path) -> None:
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "best.csv", "index.html", "manifest.json", "top_returns.parquet", "variants.parquet"]
+    variants = pd.read_parquet(folder / "variants.parquet")
+    assert len(variants) == 8 and variants["variant"].tolist() == list(range(8))
+    assert {"drawdown", "shift", "years", "sharpe", "cagr", "max_drawdown"} <= set(variants)
+    best = pd.read_csv(folder / "best.csv")
+    assert best["rank"].tolist() == [1, 2, 3]
+    assert best["variant"].iloc[0] == variants["sharpe"].idxmax()
+    assert best["sharpe"].iloc[0] == pytest.approx(variants["sharpe"].max(), rel=1e-11)
+    man = json.loads((folder / "manifest.json").read_text())
+    assert man["kind"] == "sweep" and man["grid"]["variants"] == 8
+    assert man["grid"]["params"] == {"drawdown": [0.03, 0.08], "shift": [0.5, 1.0],
+                                     "years": [0, 3]}
+    assert man["statistics"]["pbo"]["n_blocks"] == 8
+    assert man["data"]["synthetic"] is True
+    top = pd.read_parquet(folder / "top_returns.parquet")
+    assert list(top.columns) == ["date"] + [f"variant_{v}" for v in best["variant"]]
+
+
+def test_page_is_self_contained(folder: Path) -> None:
+    html = (folder / "index.html").read_text()
+    for section in ("top-section", "heatmaps", "dsr", "pbo", "walk-forward"):
+        assert f'id="{section}"' in html
+    assert "<script" not in html
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+    assert "synthetic sample" in html
+    assert "drawdown × shift" in html
+
+
+def test_existing_folder_needs_force(folder: Path, capsys) -> None:
+    code, _, err = run(capsys, *SMALL, "--quiet", "--out", str(folder.parent))
+    assert code == 2 and "already exists" in err and "--force" in err
+    code, out, _ = run(capsys, "--grid", "shift=0.5,1", "--quiet", "--force",
+                       "--out", str(folder.parent))
+    assert code == 0 and out.strip().endswith("index.html")
+    assert len(pd.read_parquet(folder / "variants.parquet")) == 2
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--grid", "lookback=1,2"], "unknown parameter of strategy 'rowing_boat'.*drawdown"),
+    (["--grid", "drawdown=0.3:0.1:0.05"], "empty range"),
+    (["--grid", "drawdown="], "no values"),
+    (["--grid", "drawdown=0.05,1.5"], r"drawdown=1.5.*out of range"),
+    (["--grid", "combine=either,sometimes"], "combine.*must be one of"),
+    (["--grid", "drawdown=0.001:0.999:0.001", "--grid", "shift=0:1:0.001",
+      "--grid", "defensive=0:1:0.1"], r"= 10,999,989 variants, over the 10,000,000 limit.*--yes"),
+    (["--strategy", "nope"], "--strategy nope: not a \\[\\[strategy\\]\\]"),
+    (["--pbo-blocks", "5"], "even number"),
+    (["--scheduler", "localhost:8786"], "tcp://HOST:PORT"),
+])
+def test_bad_input_is_one_error_exit_2(capsys, tmp_path: Path, args, message) -> None:
+    code, out, err = run(capsys, *args, "--out", str(tmp_path))
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("rowboat: error: "), err
+    assert re.search(message, lines[0]), lines[0]
+    assert "Traceback" not in err and not list(tmp_path.iterdir())
