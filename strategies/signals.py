@@ -24,6 +24,7 @@ years):
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -174,13 +175,28 @@ def load_anchors(spec: SignalSpec, panel: Any) -> pd.DataFrame | None:
     return _snapshots(path.resolve(), fund, path.stat().st_mtime)
 
 
+#: panel → {signal spec (unnamed) → outputs}: a sweep asks for the same signal once per group
+_COMPUTED: weakref.WeakKeyDictionary[Any, dict[SignalSpec, pd.DataFrame]] = \
+    weakref.WeakKeyDictionary()
+
+
 def compute(panel: Any, spec: SignalSpec) -> pd.DataFrame:
     """The signal's outputs on ``panel.dates`` (columns by kind):
 
     concentration: ``level, chain, peak, drawdown, drawdown_pts, change`` (+ ``projected`` when
     anchored); breakout: ``level, state, new_high, on, off``; trend: ``sma, above``; momentum:
     ``momentum``. Every value at t uses data up to t only (``projected`` is chart-only).
+
+    Outputs are memoised per panel object (panels are immutable) and returned as copies.
     """
+    memo = _COMPUTED.setdefault(panel, {})
+    key = replace(spec, name="")
+    if key not in memo:
+        memo[key] = _compute(panel, spec)
+    return memo[key].copy()
+
+
+def _compute(panel: Any, spec: SignalSpec) -> pd.DataFrame:
     from engine import signals as sig
 
     for name in spec.names():
