@@ -176,11 +176,19 @@ def _worker_b(quick: bool, out: Path | None) -> dict:
             "days": len(panel), "max_rel_diff_vs_bt": rel, "rss_mb": _peak_rss_mb()}
 
 
+def _worker_c(quick: bool, out: Path | None = None) -> dict:
+    """Task C: a 10,000-variant sweep of the regime rule (engine.sweep.bench_c)."""
+    from engine.sweep import bench_c
+
+    return bench_c.worker(quick, out)
+
+
 #: side name → worker(quick, out_path) -> dict
 WORKERS: dict[str, Callable[[bool, Path | None], dict]] = {
     "a.rowboat": _worker_a_rowboat,
     "a.vectorbt": _worker_a_vectorbt,
     "b": _worker_b,
+    "c": _worker_c,
 }
 
 
@@ -218,6 +226,7 @@ def _combine_b(parts: dict[str, dict], folder: Path) -> dict:
 TASKS: dict[str, Task] = {
     "a": Task("task_a", ("a.rowboat", "a.vectorbt"), _combine_a),
     "b": Task("task_b", ("b",), _combine_b),
+    "c": Task("task_c", ("c",), lambda parts, folder: dict(parts["c"])),
 }
 
 
