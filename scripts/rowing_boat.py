@@ -35,7 +35,16 @@ def main() -> int:
     except UserError as exc:
         print(f"rowing_boat.py: error: {exc}", file=sys.stderr)
         return 2
-    print(f"{len(out.metrics)} strategies, {out.timings['total']:.1f} s", file=sys.stderr)
+    from rich.console import Console
+
+    from engine.report.terminal import summary_table
+
+    console = Console(stderr=True)
+    period = f"{out.metrics['start'].iloc[0]} to {out.metrics['end'].iloc[0]}"
+    console.print(summary_table(out.metrics, out.benchmark, f"{out.path.name}: {period}",
+                                width=console.width))
+    console.print(f"{len(out.metrics)} strategies in {out.timings['total']:.1f} s "
+                  f"({out.experiment.panel.source}). Open the comparison page:")
     print(out.index.resolve())
     return 0
 

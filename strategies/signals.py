@@ -45,7 +45,8 @@ SETTINGS: dict[str, dict[str, tuple[Any, str, float, float, str]]] = {
         "exclude_days": (0, "int", 0, 10_000, "trading days before t left out of the look-back"),
         "confirm_days": (1, "int", 1, 10_000, "consecutive closes above the level to turn on"),
         "month_end": (False, "bool", 0, 1, "turn on only at a month-end close"),
-        "exit_drop": (0.0, "float", 0.0, 0.999999, "fall below the entry level that turns it "
+        # without an exit a breakout state, once on, stays on through any later crash
+        "exit_drop": (0.10, "float", 0.0, 0.999999, "fall below the entry level that turns it "
                       "off (fraction), 0 = none"),
         "exit_low_days": (0, "int", 0, 10_000, "turn off below the lowest of the previous M "
                           "closes, 0 = none"),
