@@ -37,7 +37,7 @@ class Experiment:
     on (the sweep computes rule inputs on it, see :meth:`inputs`).
     """
 
-    config: Config
+    config: Config | None
     panel: Any
     results: Mapping[str, Any]
     benchmark: str
@@ -174,7 +174,7 @@ def load_experiment(config: str | Path | Config, *, data: str | Path | None = No
             fee=c.fee, slippage=c.slippage, backend=backend, name=sc.name)
     timings["backtest"] = time.perf_counter() - t
 
-    rf, rf_label = _risk_free(cfg, run_panel)
+    rf, rf_label = risk_free_series(run_panel, cfg.run.risk_free)
     period, reason = _period(cfg, results, run_panel)
     timings["total"] = time.perf_counter() - t0
     return Experiment(config=cfg, panel=run_panel, results=results, benchmark=cfg.run.benchmark,
@@ -182,8 +182,9 @@ def load_experiment(config: str | Path | Config, *, data: str | Path | None = No
                       period_reason=reason, timings=timings, history=hist)
 
 
-def _risk_free(cfg: Config, panel: Any) -> tuple[pd.Series, str]:
-    role = cfg.run.risk_free
+def risk_free_series(panel: Any, role: str | None) -> tuple[pd.Series, str]:
+    """Daily risk-free returns on ``panel.dates`` — the ``role`` sleeve's total returns, or zeros
+    when ``role`` is None — and a label saying which."""
     if role is None:
         return pd.Series(0.0, index=panel.dates, name="rf"), "0"
     sl = panel.sleeve(role)

@@ -2,39 +2,20 @@
 
 ``rowboat run`` goes config → :class:`engine.experiment.Experiment` → folder. A script that builds
 its own targets (see ``scripts/custom_rule.py``) has Results and a Panel instead; :func:`report`
-wraps them in the same shape (:class:`Backtests`) and writes the same folder and page.
+wraps them in the same :class:`~engine.experiment.Experiment` (with no config) and writes the same
+folder and page.
 """
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from engine.errors import ConfigError
-
-
-@dataclass(frozen=True)
-class Backtests:
-    """The parts of an Experiment the report reads, for Results made without a config."""
-
-    panel: Any
-    results: Mapping[str, Any]
-    benchmark: str
-    rf: pd.Series
-    rf_label: str
-    signals: pd.DataFrame
-    period: tuple[pd.Timestamp, pd.Timestamp]
-    period_reason: str
-    config: Any = None
-    timings: Mapping[str, float] = field(default_factory=dict)
-
-    def returns(self) -> pd.DataFrame:
-        s, e = self.period
-        return pd.DataFrame({n: r.returns for n, r in self.results.items()}).loc[s:e]
+from engine.experiment import Experiment, risk_free_series
 
 
 def common_period(results: Mapping[str, Any]) -> tuple[tuple[pd.Timestamp, pd.Timestamp], str]:
@@ -51,7 +32,7 @@ def common_period(results: Mapping[str, Any]) -> tuple[tuple[pd.Timestamp, pd.Ti
 
 
 def backtests(results: Mapping[str, Any], *, panel: Any, benchmark: str,
-              risk_free: str | None = None, signals: pd.DataFrame | None = None) -> Backtests:
+              risk_free: str | None = None, signals: pd.DataFrame | None = None) -> Experiment:
     """Bundle hand-made Results (name → Result, all on ``panel``) for :func:`report`.
 
     ``risk_free``: a sleeve role whose daily total returns are the risk-free series, or None (0).
@@ -60,16 +41,11 @@ def backtests(results: Mapping[str, Any], *, panel: Any, benchmark: str,
     if benchmark not in results:
         raise ConfigError(f"benchmark '{benchmark}' is not one of the results "
                           f"({', '.join(results)}); name one of them")
-    if risk_free is None:
-        rf, label = pd.Series(0.0, index=panel.dates, name="rf"), "0"
-    else:
-        sl = panel.sleeve(risk_free)
-        rf = panel.close(risk_free, "tr").pct_change().fillna(0.0).rename("rf")
-        label = f"{risk_free} ({' '.join(sl.tickers)})"
+    rf, label = risk_free_series(panel, risk_free)
     period, reason = common_period(results)
-    return Backtests(panel=panel, results=dict(results), benchmark=benchmark, rf=rf,
-                     rf_label=label, signals=signals if signals is not None
-                     else pd.DataFrame(index=panel.dates), period=period, period_reason=reason)
+    return Experiment(config=None, panel=panel, results=dict(results), benchmark=benchmark, rf=rf,
+                      rf_label=label, signals=signals if signals is not None
+                      else pd.DataFrame(index=panel.dates), period=period, period_reason=reason)
 
 
 def report(results: Mapping[str, Any], *, panel: Any, name: str, benchmark: str,

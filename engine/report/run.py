@@ -122,7 +122,7 @@ def write_results(exp: Any, target: Path, *, name: str | None = None, force: boo
                   config_text: str | None = None, config_path: str | Path | None = None,
                   data_override: str | None = None, argv: list[str] | None = None,
                   t_start: float | None = None) -> Path:
-    """Write every file of a run folder for ``exp`` (an Experiment or ``api.Backtests``) into
+    """Write every file of a run folder for ``exp`` (an Experiment, with or without a config) into
     ``target``, atomically. Tearsheets render in ``pool`` (None: in this process) while this
     process writes the tables and draws the page.
 
