@@ -126,7 +126,8 @@ def download(ticker: str, start: pd.Timestamp | None = None) -> pd.DataFrame:
         raise DataError(f"Yahoo returned no data for {ticker}{since} ({why}); check the ticker "
                         "on finance.yahoo.com and your internet connection (yfinance returns "
                         "nothing, without an error, when offline); to use tickers already "
-                        "cached without a connection, load with offline=True (--offline)")
+                        "cached without a connection, set offline = true under [data] (or pass offline=True to "
+                        "load_panel)")
     return frame
 
 

@@ -26,7 +26,13 @@ def progress(console: Console | None = None, *, enabled: bool = True) -> Iterato
                     MofNCompleteColumn(), TimeElapsedColumn(), console=con,
                     disable=not enabled, transient=False)
     with prog:
-        yield prog
+        try:
+            yield prog
+        except BaseException:
+            # a failed run ends with one error message, not a half-drawn bar above it
+            for task in prog.tasks:
+                prog.update(task.id, visible=False)
+            raise
 
 
 #: (header, formatter of a metrics row, shown on narrow terminals too)
