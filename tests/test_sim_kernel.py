@@ -8,7 +8,7 @@ import pytest
 
 from engine.sim import backtest, fixed_mix, schedule_dates, simulate_values
 from engine.sim.inputs import prepare
-from engine.sim.nb import simulate_nb
+from engine.sim.nb import simulate_costs_nb, simulate_full_nb, simulate_nb
 from sim_panels import panel_from, random_walk
 
 
@@ -51,6 +51,57 @@ def test_simulate_values_equals_backtest_bitwise(tickers):
     simulate_nb(plan.close, plan.fill_idx, tgts[2], False, 0.0, False, 0.002, 0.0005, 1.0,
                 False, single)
     assert np.array_equal(single, values[2])
+
+
+def _full(close, fill_idx, w, on_change, band, rel, fee, slip, lev):
+    """simulate_full_nb's value, executed, value_pre, traded, cost and rebalances executed."""
+    T, K = close.shape
+    D = len(fill_idx)
+    value, vpre, traded, cost = np.empty(T), np.empty(D), np.empty(D), np.empty(D)
+    executed = np.empty(D, dtype=np.bool_)
+    log = [np.empty(D * K, dtype=np.int64), np.empty(D * K, dtype=np.int64)]
+    log += [np.empty(D * K) for _ in range(3)]
+    simulate_full_nb(close, fill_idx, w, on_change, band, rel, fee, slip, 1.0, lev, value,
+                     np.empty(T), np.empty((T, K)), executed, vpre, traded, cost, *log)
+    return value, executed, vpre, traded, cost
+
+
+@pytest.mark.parametrize("k, on_change, band, rel, lev", [
+    (2, False, 0.0, False, False), (4, True, 0.0, False, False), (4, False, 0.03, False, False),
+    (3, True, 0.2, True, False), (6, False, 0.02, False, False), (4, False, 0.0, False, True)])
+def test_costs_kernel_equals_full_kernel(k, on_change, band, rel, lev):
+    """simulate_costs_nb books the very bits simulate_full_nb books per target row (value
+    before trading, traded value, cost), and the lean kernel's daily values; rows that do not
+    trade read NaN / 0 / 0 whatever the output arrays held before."""
+    close = random_walk(500, tuple("ABCDEF"[:k]), seed=10 + k, vol=0.03).to_numpy()
+    rng = np.random.default_rng(k)
+    fill_idx = np.arange(1, 500, 5, dtype=np.int64)
+    D = len(fill_idx)
+    w = rng.dirichlet(np.ones(k), size=D) * 0.97
+    w[rng.random(D) < 0.4] = w[0]                         # repeated rows: on_change skips them
+    if lev:
+        w = w * 2.0 - 0.3                                  # borrow, and short some
+    fee, slip = 0.002, 0.0007
+    value, executed, vpre, traded, cost = _full(close, fill_idx, w, on_change, band, rel, fee,
+                                                slip, lev)
+    c_value = np.empty(500)
+    c_vpre, c_traded, c_cost = np.full(D, 7.0), np.full(D, 7.0), np.full(D, 7.0)
+    n = simulate_costs_nb(close, fill_idx, w, on_change, band, rel, fee, slip, 1.0, lev, c_value,
+                          c_vpre, c_traded, c_cost)
+    lean = np.empty(500)
+    n_lean = simulate_nb(close, fill_idx, w, on_change, band, rel, fee, slip, 1.0, lev, lean)
+    assert np.array_equal(c_value, value) and np.array_equal(lean, value)
+    assert n == n_lean == executed.sum()
+    assert 2 < n < D or not (on_change or band)           # the skipping rules did skip rows
+    assert np.array_equal(~np.isnan(c_vpre), executed)
+    assert np.array_equal(c_vpre, vpre, equal_nan=True)
+    assert np.array_equal(c_traded, traded) and np.array_equal(c_cost, cost)
+    assert (c_traded[~executed] == 0).all() and (c_cost[~executed] == 0).all()
+    assert (c_cost[executed] > 0).all()
+    # cost = slippage + the fee on the slipped price (close·(1 ± s)) of each order
+    tv = c_traded[executed]
+    assert (c_cost[executed] >= tv * (slip + fee * (1 - slip)) * (1 - 1e-12)).all()
+    assert (c_cost[executed] <= tv * (slip + fee * (1 + slip)) * (1 + 1e-12)).all()
 
 
 def test_deterministic(panel):

@@ -41,6 +41,11 @@ def test_folder_contents(folder: Path) -> None:
     assert best["rank"].tolist() == [1, 2, 3]
     assert best["variant"].iloc[0] == variants["sharpe"].idxmax()
     assert best["sharpe"].iloc[0] == pytest.approx(variants["sharpe"].max(), rel=1e-11)
+    trading = ["turnover_per_year", "costs_per_year", "cost_total", "n_rebalances"]
+    assert set(trading) <= set(variants) and set(trading) <= set(best)
+    assert best[trading].to_numpy() == pytest.approx(
+        variants.set_index("variant").loc[best["variant"], trading].to_numpy(), rel=1e-11)
+    assert (variants["costs_per_year"] > 0).all()
     man = json.loads((folder / "manifest.json").read_text())
     assert man["kind"] == "sweep" and man["grid"]["variants"] == 8
     assert man["grid"]["params"] == {"drawdown": [0.03, 0.08], "shift": [0.5, 1.0],
@@ -59,6 +64,7 @@ def test_page_is_self_contained(folder: Path) -> None:
     assert not re.search(r'(src|href)="(https?:)?//', html)
     assert "synthetic sample" in html
     assert "drawdown × shift" in html
+    assert "<th>Turnover / yr</th><th>Costs / yr</th>" in html
 
 
 def test_existing_folder_needs_force(folder: Path, capsys) -> None:

@@ -10,6 +10,7 @@ from numba import njit
 
 from engine.experiment import load_experiment
 from engine.metrics import summary
+from engine.report.scorecard import rule_rebalances, scorecard
 from engine.sim import backtest
 from engine.sweep.api import finish, execute
 from engine.sweep.problem import prepare
@@ -25,6 +26,22 @@ _SHIFT = param_index(RowingBoatParams)["shift"]
 KEYS = ("cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar", "total_return",
         "skew", "kurtosis")
 DATE_KEYS = ("max_dd_peak", "max_dd_start", "max_dd_trough", "max_dd_end", "max_dd_recovery")
+#: the sweep's trading columns → the run report's definitions: scorecard column or summary key
+#: (of the rule rebalances: the initial purchase left out, cut to the measured period)
+SCORECARD_KEYS = ("turnover_per_year", "costs_per_year")
+TRADING_KEYS = {"cost_total": "cost_total", "n_rebalances": "n_rebalances",
+                "turnover_per_year": "turnover", "costs_per_year": "costs"}
+
+
+def check_trading(row, res, s, e, rf, where):
+    """The variant's turnover and costs equal what the run page reports for ``res``."""
+    card = scorecard(pd.DataFrame({"x": res.returns.loc[s:e]}), "x", rf,
+                     rebalances={"x": res.rebalances})
+    expect = summary(res.returns.loc[s:e], rf, rule_rebalances(res.rebalances))
+    for k in SCORECARD_KEYS:
+        assert row[k] == pytest.approx(card.at["x", k], rel=1e-9, abs=1e-15), (where, k)
+    for k, key in TRADING_KEYS.items():
+        assert row[k] == pytest.approx(expect[key], rel=1e-9, abs=1e-15), (where, k)
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +80,11 @@ def test_grid_and_groups(swept):
 def test_metrics_equal_single_backtest(exp, swept):
     problem, result = swept
     s, e = problem.period
+    c = exp.config.costs
+    assert c.fee > 0 and c.slippage > 0                    # costs to count
     rng = np.random.default_rng(20260806)
     sample = rng.choice(problem.n_variants, size=14, replace=False)
+    before = 0                                             # rule rebalances before the period
     for v in sample:
         params = problem.grid.variant(int(v))
         res = single(exp, params)
@@ -76,6 +96,11 @@ def test_metrics_equal_single_backtest(exp, swept):
             assert (pd.isna(row[k]) and pd.isna(expect[k])) or row[k] == expect[k], (v, k)
         assert row["days"] == expect["days"] == len(problem.measured_dates)
         assert row["rebalances"] == len(res.rebalances)
+        check_trading(row, res, s, e, exp.rf.loc[s:e], v)
+        assert 0 < row["n_rebalances"] < row["rebalances"]
+        assert row["cost_total"] > 0 and row["turnover_per_year"] > 0
+        before += int((res.rebalances.index[1:] < s).sum())
+    assert before > 0      # the sample has rebalances the measured period leaves out
 
 
 def test_top_returns_are_the_backtests_daily_returns(exp, swept):
@@ -143,6 +168,7 @@ def test_every_strategys_default_grid_equals_single_backtests(exp, name):
         for k in KEYS:
             assert result.variants.loc[int(v), k] == pytest.approx(expect[k], rel=1e-9,
                                                                    abs=1e-12), (name, v, k)
+        check_trading(result.variants.loc[int(v)], res, s, e, exp.rf.loc[s:e], (name, v))
 
 
 @njit(cache=True)
@@ -191,6 +217,9 @@ def test_cash_sleeve_remainder_equals_backtest_with_cash(exp, swept):
         r = backtest(exp.panel, targets, lag=1, rebalance=p.rebalance or c.rebalance,
                      band=p.band if p.band is not None else c.band, fee=c.fee,
                      slippage=c.slippage, cash="cash")
-        expect = summary(r.returns.loc[s:e], exp.rf.loc[s:e])
-        for k, slot in (("sharpe", nb.SHARPE), ("cagr", nb.CAGR), ("max_drawdown", nb.MAX_DD)):
-            assert out[row, slot] == pytest.approx(expect[k], rel=1e-9, abs=1e-12), (v, k)
+        expect = summary(r.returns.loc[s:e], exp.rf.loc[s:e], rule_rebalances(r.rebalances))
+        for k, slot in (("sharpe", nb.SHARPE), ("cagr", nb.CAGR), ("max_drawdown", nb.MAX_DD),
+                        ("turnover", nb.TURNOVER), ("costs", nb.COSTS),
+                        ("cost_total", nb.COST_TOTAL), ("n_rebalances", nb.N_REBALANCES)):
+            assert out[row, slot] == pytest.approx(expect[k], rel=1e-9, abs=1e-15), (v, k)
+        assert out[row, nb.COSTS] > 0

@@ -76,12 +76,19 @@ def _add(a: float, b: float) -> float:
 @njit(cache=True, nogil=True)
 def _simulate(close: np.ndarray, fill_idx: np.ndarray, targets: np.ndarray, on_change: bool,
               band: float, band_relative: bool, fee: float, slippage: float, init_value: float,
-              allow_leverage: bool, record: bool, value_out: np.ndarray, cash_out: np.ndarray,
-              pos_out: np.ndarray, executed_out: np.ndarray, value_pre_out: np.ndarray,
-              traded_out: np.ndarray, cost_out: np.ndarray, tr_t: np.ndarray, tr_k: np.ndarray,
-              tr_size: np.ndarray, tr_price: np.ndarray, tr_fee: np.ndarray) -> tuple[int, int]:
-    """The one simulation loop behind :func:`simulate_nb` and :func:`simulate_full_nb`.
+              allow_leverage: bool, book: bool, record: bool, value_out: np.ndarray,
+              cash_out: np.ndarray, pos_out: np.ndarray, executed_out: np.ndarray,
+              value_pre_out: np.ndarray, traded_out: np.ndarray, cost_out: np.ndarray,
+              tr_t: np.ndarray, tr_k: np.ndarray, tr_size: np.ndarray, tr_price: np.ndarray,
+              tr_fee: np.ndarray) -> tuple[int, int]:
+    """The one simulation loop behind :func:`simulate_nb`, :func:`simulate_costs_nb` and
+    :func:`simulate_full_nb`.
 
+    Two switches pick what is written besides ``value_out``: ``book`` — per target row, the
+    value before trading, traded value and cost (``value_pre_out``, ``traded_out``,
+    ``cost_out``); ``record`` — everything else a single backtest reports (``executed_out``,
+    daily cash and positions, the trade log; used together with ``book``). Arrays a mode does
+    not write may be empty.
     Written as a single body on purpose: numba reference-counts arrays passed to helper
     functions, which cost more than the arithmetic of a 4-asset rebalance.
     Returns (rebalances executed, trade-log rows written).
@@ -127,6 +134,7 @@ def _simulate(close: np.ndarray, fill_idx: np.ndarray, targets: np.ndarray, on_c
                     trade = off
             if record:
                 executed_out[d] = False
+            if book:
                 value_pre_out[d] = np.nan
                 traded_out[d] = 0.0
                 cost_out[d] = 0.0
@@ -205,9 +213,10 @@ def _simulate(close: np.ndarray, fill_idx: np.ndarray, targets: np.ndarray, on_c
                         cash = cash + net
                         pos[k] = _add(p, -filled)
                         signed = -filled
-                    if record:
+                    if book:
                         traded += filled * price
                         cost += paid_fee + filled * price * slippage
+                    if record:
                         tr_t[n_tr] = t
                         tr_k[n_tr] = k
                         tr_size[n_tr] = signed
@@ -220,6 +229,7 @@ def _simulate(close: np.ndarray, fill_idx: np.ndarray, targets: np.ndarray, on_c
                 n_reb += 1
                 if record:
                     executed_out[d] = True
+                if book:
                     value_pre_out[d] = value
                     traded_out[d] = traded
                     cost_out[d] = cost
@@ -294,8 +304,38 @@ def simulate_nb(close: np.ndarray, fill_idx: np.ndarray, targets: np.ndarray, on
     e_b = np.empty(0, dtype=np.bool_)
     e_2 = np.empty((0, 0))
     n_reb, _ = _simulate(close, fill_idx, targets, on_change, band, band_relative, fee, slippage,
-                         init_value, allow_leverage, False, value_out, e_f, e_2, e_b, e_f, e_f,
-                         e_f, e_i, e_i, e_f, e_f, e_f)
+                         init_value, allow_leverage, False, False, value_out, e_f, e_2, e_b, e_f,
+                         e_f, e_f, e_i, e_i, e_f, e_f, e_f)
+    return n_reb
+
+
+@njit(cache=True, nogil=True)
+def simulate_costs_nb(close: np.ndarray, fill_idx: np.ndarray, targets: np.ndarray,
+                      on_change: bool, band: float, band_relative: bool, fee: float,
+                      slippage: float, init_value: float, allow_leverage: bool,
+                      value_out: np.ndarray, value_pre_out: np.ndarray, traded_out: np.ndarray,
+                      cost_out: np.ndarray) -> int:
+    """Daily values plus each rebalance's traded value and cost: the sweep's kernel.
+
+    Same loop and arithmetic as :func:`simulate_nb` (so ``value_out`` has the same bits) and
+    the same per-row figures as :func:`simulate_full_nb`, without positions, cash or the trade
+    log. Inputs and ``value_out`` as :func:`simulate_nb` (``fill_idx`` strictly increasing,
+    inside [0, T): not checked here). Extra outputs (written in place), per target row (D,):
+    ``value_pre_out`` value before
+    trading, currency (NaN when the row did not trade: skipped by ``on_change``/``band``, or
+    the portfolio was bust); ``traded_out`` Σ|Δ units|·close, currency (0 when not traded);
+    ``cost_out`` fees + slippage Σ|Δ units|·close·s, currency. One-way turnover of row d is
+    ``traded_out[d] / (2·value_pre_out[d])``, its cost ``cost_out[d] / value_pre_out[d]``.
+
+    Returns the number of rebalances executed. Allocates like :func:`simulate_nb`.
+    """
+    e_i = np.empty(0, dtype=np.int64)
+    e_f = np.empty(0)
+    e_b = np.empty(0, dtype=np.bool_)
+    e_2 = np.empty((0, 0))
+    n_reb, _ = _simulate(close, fill_idx, targets, on_change, band, band_relative, fee, slippage,
+                         init_value, allow_leverage, True, False, value_out, e_f, e_2, e_b,
+                         value_pre_out, traded_out, cost_out, e_i, e_i, e_f, e_f, e_f)
     return n_reb
 
 
@@ -318,7 +358,7 @@ def simulate_full_nb(close: np.ndarray, fill_idx: np.ndarray, targets: np.ndarra
     number of trade-log rows written.
     """
     _, n_tr = _simulate(close, fill_idx, targets, on_change, band, band_relative, fee, slippage,
-                        init_value, allow_leverage, True, value_out, cash_out, pos_out,
+                        init_value, allow_leverage, True, True, value_out, cash_out, pos_out,
                         executed_out, value_pre_out, traded_out, cost_out, tr_t, tr_k, tr_size,
                         tr_price, tr_fee)
     return n_tr

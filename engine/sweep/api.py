@@ -6,7 +6,8 @@ kernel — locally with numba ``prange`` on all cores, or in chunks on a Dask cl
 the top N for their daily returns, computes the overfitting statistics and writes, atomically:
 
 ``variants.parquet`` (one row per variant: its number, the swept params, its signal group and
-metrics over the measured period), ``best.csv`` (the top N by Sharpe with every param),
+metrics over the measured period — trading metrics included, defined as the run page's scorecard
+defines them: see :data:`TRADING_COLS`), ``best.csv`` (the top N by Sharpe with every param),
 ``top_returns.parquet`` (their daily returns), ``index.html`` (the sweep page) and
 ``manifest.json``. The folder is ``<out>/<run name>-sweep/`` when the swept strategy has the
 run's name, else ``<out>/<run name>-<strategy>-sweep/``.
@@ -36,12 +37,20 @@ from engine.sweep.stats import StatsOptions, SweepStats, sweep_statistics
 FLOAT_COLS = {"cagr": nb.CAGR, "volatility": nb.VOL, "sharpe": nb.SHARPE, "sortino": nb.SORTINO,
               "max_drawdown": nb.MAX_DD, "calmar": nb.CALMAR, "total_return": nb.TOTAL_RETURN,
               "skew": nb.SKEW, "kurtosis": nb.KURT}
+#: trading metrics over the measured period, named as the run's metrics.csv (scorecard) names
+#: them: the initial purchase and rebalances filled before the period are left out (see
+#: :mod:`engine.sweep.fused`). Fractions of value per year / in total; ``n_rebalances`` counts
+#: the counted rebalances with turnover > 0. ``rebalances`` (below) is every rebalance executed
+#: over the whole simulation, the initial purchase included (= len(Result.rebalances)).
+TRADING_COLS = {"turnover_per_year": nb.TURNOVER, "costs_per_year": nb.COSTS,
+                "cost_total": nb.COST_TOTAL}
 DATE_COLS = {"max_dd_peak": nb.DD_PEAK, "max_dd_start": nb.DD_START,
              "max_dd_trough": nb.DD_TROUGH, "max_dd_end": nb.DD_END,
              "max_dd_recovery": nb.DD_RECOVERY}
 METRIC_ORDER = ("cagr", "volatility", "sharpe", "sortino", "max_drawdown", "max_dd_peak",
                 "max_dd_start", "max_dd_trough", "max_dd_end", "max_dd_recovery", "calmar",
-                "total_return", "days", "skew", "kurtosis", "rebalances")
+                "total_return", "days", "skew", "kurtosis", "turnover_per_year",
+                "costs_per_year", "cost_total", "n_rebalances", "rebalances")
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,6 +148,10 @@ def variants_frame(problem: SweepProblem, metrics: np.ndarray) -> pd.DataFrame:
     for name in METRIC_ORDER:
         if name in FLOAT_COLS:
             frame[name] = metrics[:, FLOAT_COLS[name]]
+        elif name in TRADING_COLS:
+            frame[name] = metrics[:, TRADING_COLS[name]]
+        elif name == "n_rebalances":
+            frame[name] = metrics[:, nb.N_REBALANCES].astype(np.int64)
         elif name in DATE_COLS:
             pos = metrics[:, DATE_COLS[name]].astype(np.int64)
             vals = np.full(pos.size, np.datetime64("NaT"), dtype="datetime64[ns]")

@@ -8,16 +8,25 @@ that share rule inputs and decision dates), the kernel calls per variant:
 2. the sleeve → ticker expansion of its target weights (basket weights, summed in sleeve order;
    the remainder 1 − Σ w to the cash sleeve when there is one) — as ``engine.sim.backtest``
    does, bit for bit;
-3. the engine's ``simulate_nb`` (daily values), from the group's first fill on (before it the
-   portfolio is idle cash worth 1.0 — the same arithmetic, fewer days);
-4. the engine's streaming metric accumulator (``acc_update`` per measured day, then
-   ``acc_finalize``) with the risk-free returns, and the monthly excess returns (float32) that
-   the overfitting statistics need.
+3. the engine's ``simulate_costs_nb`` (daily values and each rebalance's traded value and
+   cost), from the group's first fill on (before it the portfolio is idle cash worth 1.0 — the
+   same arithmetic, fewer days);
+4. the engine's streaming metric accumulator (``acc_update`` per measured day, ``acc_trade``
+   per counted rebalance, then ``acc_finalize``) with the risk-free returns, and the monthly
+   excess returns (float32) that the overfitting statistics need.
+
+Trading metrics (TURNOVER, COSTS, COST_TOTAL, N_REBALANCES) are defined as the run report's
+scorecard defines them for a single backtest (``engine.report.scorecard.rule_rebalances`` then
+``engine.metrics.summary`` over the measured days): the first executed rebalance (the initial
+purchase) is left out, and so is every rebalance whose fill day is outside ``start … stop − 1``;
+each counted one adds one-way turnover ``traded / (2·V)`` and cost ``cost / V`` (V = value
+before its trades), fed only when one of them is non-zero — as ``metrics_full_nb`` does.
 
 The groups' inputs and fill days are stacked (rows ``offsets[g] … offsets[g+1] − 1``), so one
 call covers any mix of groups: one parallel region per chunk, not one per group.
 
-Memory is per-worker scratch (D × (K_sleeves + K) weights, T values, one accumulator), reused
+Memory is per-worker scratch (D × (K_sleeves + K + 3) weights and per-rebalance figures, T
+values, one accumulator), reused
 across that worker's variants; nothing V × T × K exists. Daily returns are written only when
 ``daily_out`` has rows (the top-N re-run). Units: weights and returns are fractions; day indices
 count the panel's trading days.
@@ -30,14 +39,17 @@ from typing import Any
 import numpy as np
 from numba import njit, prange, types
 
-from engine.metrics.nb import ACC_SIZE, N_OUT, acc_finalize, acc_init, acc_update
-from engine.sim.nb import simulate_nb
+from engine.metrics.nb import ACC_SIZE, N_OUT, acc_finalize, acc_init, acc_trade, acc_update
+from engine.sim.nb import simulate_costs_nb
 
 #: The rule kernel's signature: (inputs (D, S) f8 C, params (P,) f8 C, out (D, K) f8 C) -> None.
 RULE_SIG = types.void(types.float64[:, ::1], types.float64[::1], types.float64[:, ::1])
 RULE_TYPE = types.FunctionType(RULE_SIG)
 
-#: Extra output slot after the engine's metric slots: rebalances executed (simulate_nb's count).
+#: Extra output slot after the engine's metric slots: every rebalance executed over the whole
+#: simulation, the initial purchase and those before the measured period included (the length of
+#: a single backtest's ``Result.rebalances``; the metric slot N_REBALANCES counts only the
+#: measured rule rebalances with turnover > 0).
 REBALANCES = N_OUT
 N_COLS = N_OUT + 1
 #: Work items per parallel region (variants are dealt round-robin to them).
@@ -84,6 +96,9 @@ def fused_nb(rule, close, group, first_fill, offsets, fill_rel, inputs, params, 
         sw_all = np.empty((d_max, Ks))
         tw_all = np.empty((d_max, K))
         value_all = np.empty(T)
+        vpre_all = np.empty(d_max)
+        traded_all = np.empty(d_max)
+        cost_all = np.empty(d_max)
         acc = np.empty(ACC_SIZE)
         out = np.empty(N_OUT)
         for v in range(c, n, n_slices):
@@ -114,9 +129,28 @@ def fused_nb(rule, close, group, first_fill, offsets, fill_rel, inputs, params, 
                             if cash_map[k] != 0.0:
                                 tw[d, k] += rest * cash_map[k]
             value = value_all[:T - f0]
-            n_reb = simulate_nb(close[f0:], fill_rel[lo:lo + D], tw, on_change[v], band[v],
-                                band_relative, fee, slippage, 1.0, allow_leverage, value)
+            vpre = vpre_all[:D]
+            traded = traded_all[:D]
+            cost = cost_all[:D]
+            n_reb = simulate_costs_nb(close[f0:], fill_rel[lo:lo + D], tw, on_change[v],
+                                      band[v], band_relative, fee, slippage, 1.0,
+                                      allow_leverage, value, vpre, traded, cost)
             acc_init(acc)
+            # rule rebalances filled inside the measured days (initial purchase left out)
+            first = True
+            for d in range(D):
+                if np.isnan(vpre[d]):
+                    continue
+                if first:
+                    first = False
+                    continue
+                day = f0 + fill_rel[lo + d]
+                if day < start or day >= stop:
+                    continue
+                turn = traded[d] / (2.0 * vpre[d])
+                c_frac = cost[d] / vpre[d]
+                if turn != 0.0 or c_frac != 0.0:
+                    acc_trade(acc, turn, c_frac)
             prev = value[start - f0 - 1] if start > f0 else 1.0
             m = 0
             month_base = prev

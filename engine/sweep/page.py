@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.report.page import Section, cards, chart, day, document, esc, num, pct
+from engine.report.page import Section, bp, cards, chart, day, document, esc, num, pct
 from engine.sweep import page_charts as charts
 
 SQRT12 = math.sqrt(12.0)
@@ -63,20 +63,25 @@ def top_section(result: Any) -> Section:
     v = result.variants
     names = list(p.grid.names)
     head = ["#", "variant", *names, "CAGR", "Vol", "Sharpe", "Sortino", "Max DD", "Calmar",
-            "Rebalances"]
+            "Turnover / yr", "Costs / yr", "Rebalances"]
     rows = []
     for rank, var in enumerate(result.top, start=1):
         r = v.loc[int(var)]
         cells = [str(rank), f"#{int(var)}", *[esc(r[n]) for n in names],
                  pct(r["cagr"]), pct(r["volatility"]), num(r["sharpe"]), num(r["sortino"]),
-                 pct(r["max_drawdown"]), num(r["calmar"]), str(int(r["rebalances"]))]
+                 pct(r["max_drawdown"]), num(r["calmar"]), pct(r["turnover_per_year"], 0),
+                 bp(r["costs_per_year"]), str(int(r["rebalances"]))]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     body = ('<div class="tablewrap"><table id="top"><thead><tr>'
             + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>"
             + "".join(rows) + "</tbody></table></div>")
     note = (f"The top {len(result.top)} of {p.n_variants:,} by Sharpe ratio (annualised, on "
             "daily returns in excess of the risk-free sleeve). Percentages are fractions shown "
-            "as percent. best.csv lists them with every parameter.")
+            "as percent. Turnover (one-way) and costs (fees + slippage, in basis points of "
+            "value) are per year over the measured period, excluding the initial purchase, as "
+            "on the run page; Rebalances counts every rebalance executed from the first fill on "
+            "(the initial purchase and those before the period included). best.csv lists "
+            "them with every parameter.")
     return Section("top-section", "Top variants", body, note)
 
 
