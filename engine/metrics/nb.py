@@ -5,10 +5,11 @@ Units: returns are simple daily returns as fractions (0.01 = 1 %), one per tradi
 ``PERIODS = 252`` trading days. Day indices count the days fed to the accumulator (0 = the first
 day), ``-1`` = none.
 
-One implementation, two ways to drive it: a streaming accumulator (``acc_init`` /
-``acc_update`` once per day / ``acc_finalize``) that a simulation loop can feed without storing
-the series, and ``metrics_nb`` that feeds a whole array through the same accumulator, so the two
-agree bit for bit.
+One implementation (the one-day update ``_step``), several ways to drive it, all agreeing bit for
+bit: a streaming accumulator (``acc_init`` / ``acc_update`` once per day / ``acc_finalize``) that
+a simulation loop can feed without storing the series; ``acc_update_many`` feeding a whole array
+with the state in registers (``metrics_nb`` uses it); ``acc_update_lanes`` feeding ``LANES``
+accumulators side by side, which the compiler turns into SIMD (the sweep uses it).
 
 Definitions (quantstats 0.0.86, ``periods=252``; ``e = r - rf`` is the excess return):
 
@@ -116,14 +117,12 @@ _NREB = 26      # rebalances with turnover > 0
 ACC_SIZE = 27   #: length of the accumulator array
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _add(acc, i, x):
-    """acc[i] += x with the rounding error (TwoSum, branch-free) added into acc[i + 1]."""
-    s = acc[i]
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _two_sum(s, c, x):
+    """(s + x, c + the rounding error of s + x): TwoSum, branch-free."""
     t = s + x
     bp = t - s
-    acc[i + 1] += (s - (t - bp)) + (x - bp)
-    acc[i] = t
+    return t, c + ((s - (t - bp)) + (x - bp))
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -138,47 +137,125 @@ def acc_init(acc):
     acc[_MDD_REC] = -1.0
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _load(acc, j, m):
+    """The per-day state (slots _T … _PENDING) of the accumulator whose slot i sits at
+    ``acc[i · m + j]`` (one accumulator: j = 0, m = 1), as a tuple of scalars."""
+    return (acc[j], acc[m + j], acc[2 * m + j], acc[3 * m + j], acc[4 * m + j],
+            acc[5 * m + j], acc[6 * m + j], acc[7 * m + j], acc[8 * m + j], acc[9 * m + j],
+            acc[10 * m + j], acc[11 * m + j], acc[12 * m + j], acc[13 * m + j], acc[14 * m + j],
+            acc[15 * m + j], acc[16 * m + j], acc[17 * m + j], acc[18 * m + j], acc[19 * m + j],
+            acc[20 * m + j], acc[21 * m + j], acc[22 * m + j], acc[23 * m + j])
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _store(acc, j, m, st):
+    """Write a state tuple back (laid out as :func:`_load` reads it)."""
+    (acc[j], acc[m + j], acc[2 * m + j], acc[3 * m + j], acc[4 * m + j],
+     acc[5 * m + j], acc[6 * m + j], acc[7 * m + j], acc[8 * m + j], acc[9 * m + j],
+     acc[10 * m + j], acc[11 * m + j], acc[12 * m + j], acc[13 * m + j], acc[14 * m + j],
+     acc[15 * m + j], acc[16 * m + j], acc[17 * m + j], acc[18 * m + j], acc[19 * m + j],
+     acc[20 * m + j], acc[21 * m + j], acc[22 * m + j], acc[23 * m + j]) = st
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _step(st, r, rf_r):
+    """One day on the state tuple (the accumulator's slots, in order): the whole per-day update,
+    written on scalars so a loop keeps the state in registers."""
+    (t, n, kr, ke, r1, r1c, r2, r2c, e1, e1c, e2, e2c, e3, e4, d2, d2c, cum, peak, peak_t,
+     mdd, mdd_peak, mdd_trough, mdd_rec, pending) = st
+    if (r - r) == 0.0:  # finite
+        e = r - rf_r
+        if n == 0.0:
+            kr = r
+            ke = e
+        n = n + 1.0
+        y = r - kr
+        r1, r1c = _two_sum(r1, r1c, y)
+        r2, r2c = _two_sum(r2, r2c, y * y)
+        z = e - ke
+        z2 = z * z
+        e1, e1c = _two_sum(e1, e1c, z)
+        e2, e2c = _two_sum(e2, e2c, z2)
+        e3 += z2 * z
+        e4 += z2 * z2
+        d = min(e, 0.0)
+        d2, d2c = _two_sum(d2, d2c, d * d)
+        cum *= 1.0 + r
+    # quantstats' equity: base + base * (cumprod - 1) with base 1
+    price = 1.0 + (cum - 1.0)
+    if price >= peak:
+        if pending != 0.0:
+            mdd_rec = t
+            pending = 0.0
+        peak = price
+        peak_t = t
+    else:
+        dd = price / peak - 1.0
+        if dd < mdd:
+            mdd = dd
+            mdd_peak = peak_t
+            mdd_trough = t
+            mdd_rec = -1.0
+            pending = 1.0
+    return (t + 1.0, n, kr, ke, r1, r1c, r2, r2c, e1, e1c, e2, e2c, e3, e4, d2, d2c, cum, peak,
+            peak_t, mdd, mdd_peak, mdd_trough, mdd_rec, pending)
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def acc_update(acc, r, rf_r):
     """Feed one trading day: ``r`` the day's simple return, ``rf_r`` the risk-free return for
     the same day (both fractions; pass 0.0 for no risk-free). A NaN/inf ``r`` is a missing day."""
-    t = acc[_T]
-    if (r - r) == 0.0:  # finite
-        n = acc[_N]
-        e = r - rf_r
-        if n == 0.0:
-            acc[_KR] = r
-            acc[_KE] = e
-        acc[_N] = n + 1.0
-        y = r - acc[_KR]
-        _add(acc, _R1, y)
-        _add(acc, _R2, y * y)
-        z = e - acc[_KE]
-        z2 = z * z
-        _add(acc, _E1, z)
-        _add(acc, _E2, z2)
-        acc[_E3] += z2 * z
-        acc[_E4] += z2 * z2
-        d = min(e, 0.0)
-        _add(acc, _D2, d * d)
-        acc[_CUM] *= 1.0 + r
-    # quantstats' equity: base + base * (cumprod - 1) with base 1
-    price = 1.0 + (acc[_CUM] - 1.0)
-    if price >= acc[_PEAK]:
-        if acc[_PENDING] != 0.0:
-            acc[_MDD_REC] = t
-            acc[_PENDING] = 0.0
-        acc[_PEAK] = price
-        acc[_PEAK_T] = t
+    _store(acc, 0, 1, _step(_load(acc, 0, 1), r, rf_r))
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def acc_update_many(acc, returns, rf):
+    """Feed ``returns`` (n,) day by day, as n calls of :func:`acc_update` would (same bits), with
+    risk-free returns ``rf`` ((n,), or empty for none). The state stays in registers through the
+    loop: the fast way to feed a whole series."""
+    st = _load(acc, 0, 1)
+    if rf.shape[0] > 0:
+        for t in range(returns.shape[0]):
+            st = _step(st, returns[t], rf[t])
     else:
-        dd = price / acc[_PEAK] - 1.0
-        if dd < acc[_MDD]:
-            acc[_MDD] = dd
-            acc[_MDD_PEAK] = acc[_PEAK_T]
-            acc[_MDD_TROUGH] = t
-            acc[_MDD_REC] = -1.0
-            acc[_PENDING] = 1.0
-    acc[_T] = t + 1.0
+        for t in range(returns.shape[0]):
+            st = _step(st, returns[t], 0.0)
+    _store(acc, 0, 1, st)
+
+
+#: accumulators fed in lockstep by :func:`acc_update_lanes`: two AVX-512 vectors (~1.5 ns per
+#: lane-day on the benchmark machine; 8 lanes ~2.5 ns, the scalar update ~7 ns)
+LANES = 16
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def acc_set_lane(state, j, acc):
+    """Copy accumulator ``acc`` (ACC_SIZE,) into lane ``j`` of ``state`` (ACC_SIZE · LANES,),
+    slot i of lane j at ``i · LANES + j``."""
+    for i in range(ACC_SIZE):
+        state[i * LANES + j] = acc[i]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def acc_get_lane(state, j, acc):
+    """Copy lane ``j`` of ``state`` back into accumulator ``acc`` (ACC_SIZE,)."""
+    for i in range(ACC_SIZE):
+        acc[i] = state[i * LANES + j]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def acc_update_lanes(state, returns, rf, n_lanes):
+    """Feed ``n_lanes`` (≤ LANES) accumulators in lockstep: lane j (of ``state``, laid out as
+    :func:`acc_set_lane` says) gets the returns ``returns[:, j]`` ((n, LANES), C order) with the
+    risk-free returns ``rf`` (n,) — bit for bit what n calls of :func:`acc_update` give it: each
+    lane runs the one-day update's very operations, which LLVM turns into SIMD (the lane count
+    must stay a run-time value: a constant trip count is unrolled, not vectorised; the fixed
+    lane stride lets LLVM see that the lanes' slots never overlap)."""
+    for t in range(returns.shape[0]):
+        rf_t = rf[t]
+        for j in range(n_lanes):
+            _store(state, j, LANES, _step(_load(state, j, LANES), returns[t, j], rf_t))
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -291,11 +368,10 @@ def metrics_full_nb(returns, rf, turnover, cost, out):
     """
     acc = np.empty(ACC_SIZE)
     acc_init(acc)
-    has_rf = rf.shape[0] > 0
-    has_trades = turnover.shape[0] > 0
-    for t in range(returns.shape[0]):
-        acc_update(acc, returns[t], rf[t] if has_rf else 0.0)
-        if has_trades and (turnover[t] != 0.0 or cost[t] != 0.0):
+    acc_update_many(acc, returns, rf)
+    # (the trading slots are apart from the daily state: feeding them after the days is the same)
+    for t in range(turnover.shape[0]):
+        if turnover[t] != 0.0 or cost[t] != 0.0:
             acc_trade(acc, turnover[t], cost[t])
     acc_finalize(acc, out)
 

@@ -239,7 +239,8 @@ def _simulate(close: np.ndarray, fill_idx: np.ndarray, targets: np.ndarray, on_c
         # summed over assets in column order, then added to cash
         end = max(next_fill, t + 1)     # (a non-increasing fill_idx entry never fires)
         if 0 < K <= 4 and not record:
-            # fast path: positions in registers; missing columns add 0·close = +0 exactly
+            # fast paths: positions in registers; missing columns add 0·close = +0 exactly
+            # (held is never −0: its first term p0·close has p0 never −0 and close > 0)
             k1 = min(1, K - 1)
             k2 = min(2, K - 1)
             k3 = min(3, K - 1)
@@ -252,6 +253,29 @@ def _simulate(close: np.ndarray, fill_idx: np.ndarray, targets: np.ndarray, on_c
                 held += p1 * close[s, k1]
                 held += p2 * close[s, k2]
                 held += p3 * close[s, k3]
+                value_out[s] = cash + held
+        elif K <= 8 and not record:
+            # (a loop of its own: padding K ≤ 4 to 8 columns would slow the common case)
+            k5 = min(5, K - 1)
+            k6 = min(6, K - 1)
+            k7 = min(7, K - 1)
+            p0 = pos[0]
+            p1 = pos[1]
+            p2 = pos[2]
+            p3 = pos[3]
+            p4 = pos[4]
+            p5 = pos[5] if K > 5 else 0.0
+            p6 = pos[6] if K > 6 else 0.0
+            p7 = pos[7] if K > 7 else 0.0
+            for s in range(t, end):
+                held = p0 * close[s, 0]
+                held += p1 * close[s, 1]
+                held += p2 * close[s, 2]
+                held += p3 * close[s, 3]
+                held += p4 * close[s, 4]
+                held += p5 * close[s, k5]
+                held += p6 * close[s, k6]
+                held += p7 * close[s, k7]
                 value_out[s] = cash + held
         else:
             for s in range(t, end):

@@ -1,19 +1,21 @@
 """The fused sweep kernel: rule → simulation → streamed metrics, one pass per variant.
 
 In one ``prange`` loop over variants (each variant belongs to a *signal group*: the variants
-that share rule inputs and decision dates), the kernel calls per variant:
+that share rule inputs and decision dates), taken ``LANES`` at a time, the kernel calls per
+variant:
 
 1. the strategy's own ``rule_nb(inputs, params, out)`` (passed as a first-class function typed
    by its signature, so this kernel compiles once, is cached on disk, and serves every strategy);
 2. the sleeve → ticker expansion of its target weights (basket weights, summed in sleeve order;
    the remainder 1 − Σ w to the cash sleeve when there is one) — as ``engine.sim.backtest``
-   does, bit for bit;
+   does, bit for bit (only the baskets' non-zero entries are visited);
 3. the engine's ``simulate_costs_nb`` (daily values and each rebalance's traded value and
    cost), from the group's first fill on (before it the portfolio is idle cash worth 1.0 — the
    same arithmetic, fewer days);
-4. the engine's streaming metric accumulator (``acc_update`` per measured day, ``acc_trade``
-   per counted rebalance, then ``acc_finalize``) with the risk-free returns, and the monthly
-   excess returns (float32) that the overfitting statistics need.
+4. the engine's metric accumulator (``acc_trade`` per counted rebalance; the daily returns of
+   the measured days through ``acc_update_lanes``, the variants of a batch side by side as SIMD
+   lanes — the bits of ``acc_update`` per day; then ``acc_finalize``) with the risk-free
+   returns, and the monthly excess returns (float32) that the overfitting statistics need.
 
 Trading metrics (TURNOVER, COSTS, COST_TOTAL, N_REBALANCES) are defined as the run report's
 scorecard defines them for a single backtest (``engine.report.scorecard.rule_rebalances`` then
@@ -25,11 +27,11 @@ before its trades), fed only when one of them is non-zero — as ``metrics_full_
 The groups' inputs and fill days are stacked (rows ``offsets[g] … offsets[g+1] − 1``), so one
 call covers any mix of groups: one parallel region per chunk, not one per group.
 
-Memory is per-worker scratch (D × (K_sleeves + K + 3) weights and per-rebalance figures, T
-values, one accumulator), reused
-across that worker's variants; nothing V × T × K exists. Daily returns are written only when
-``daily_out`` has rows (the top-N re-run). Units: weights and returns are fractions; day indices
-count the panel's trading days.
+Memory is per-work-item scratch (D × (K_sleeves + K + 3) weights and per-rebalance figures,
+(T + 1) × LANES values, BLOCK × LANES returns, LANES accumulators), reused across that item's
+variants; nothing V × T × K exists. Daily returns are written only when ``daily_out`` has rows
+(the top-N re-run). Units: weights and returns are fractions; day indices count the panel's
+trading days.
 """
 from __future__ import annotations
 
@@ -39,7 +41,8 @@ from typing import Any
 import numpy as np
 from numba import njit, prange, types
 
-from engine.metrics.nb import ACC_SIZE, N_OUT, acc_finalize, acc_init, acc_trade, acc_update
+from engine.metrics.nb import (ACC_SIZE, LANES, N_OUT, acc_finalize, acc_get_lane, acc_init,
+                               acc_set_lane, acc_trade, acc_update_lanes)
 from engine.sim.nb import simulate_costs_nb
 
 #: The rule kernel's signature: (inputs (D, S) f8 C, params (P,) f8 C, out (D, K) f8 C) -> None.
@@ -52,8 +55,14 @@ RULE_TYPE = types.FunctionType(RULE_SIG)
 #: measured rule rebalances with turnover > 0).
 REBALANCES = N_OUT
 N_COLS = N_OUT + 1
-#: Work items per parallel region (variants are dealt round-robin to them).
+#: Work items per parallel region, at most (variants are dealt round-robin to them) …
 N_SLICES = 64
+#: … and at least this many variants each (two batches of LANES: each item allocates scratch).
+SLICE_MIN = 2 * LANES
+#: Days per block of the metric pass (BLOCK × LANES floats: fits L1).
+BLOCK = 256
+#: Doubles per SIMD vector (AVX-512); a batch runs its lanes in whole vectors.
+SIMD = 8
 
 _f8_1 = types.float64[::1]
 _f8_2 = types.float64[:, ::1]
@@ -90,85 +99,130 @@ def fused_nb(rule, close, group, first_fill, offsets, fill_rel, inputs, params, 
     d_max = 0
     for g in range(offsets.shape[0] - 1):
         d_max = max(d_max, offsets[g + 1] - offsets[g])
+    # the baskets' non-zero entries, ticker by ticker (sleeve s: entries basket_at[s] …
+    # basket_at[s + 1] − 1; the cash basket last)
+    basket_at = np.zeros(Ks + 2, dtype=np.int64)
+    basket_k = np.empty((Ks + 1) * K, dtype=np.int64)
+    basket_w = np.empty((Ks + 1) * K)
+    q = 0
+    for s in range(Ks + 1):
+        for k in range(K):
+            w = sleeve_map[s, k] if s < Ks else cash_map[k]
+            if w != 0.0:
+                basket_k[q] = k
+                basket_w[q] = w
+                q += 1
+        basket_at[s + 1] = q
     keep_daily = daily_out.shape[0] > 0
-    n_slices = min(n, N_SLICES)
+    n_days = stop - start
+    rf_measured = rf[start:stop]
+    # work items taking every n_slices-th variant, in batches of LANES; each allocates its
+    # scratch (~(T + BLOCK) · LANES floats) once per call, so not too many
+    n_slices = min(N_SLICES, (n + SLICE_MIN - 1) // SLICE_MIN)
     for c in prange(n_slices):
         sw_all = np.empty((d_max, Ks))
         tw_all = np.empty((d_max, K))
-        value_all = np.empty(T)
         vpre_all = np.empty(d_max)
         traded_all = np.empty(d_max)
         cost_all = np.empty(d_max)
         acc = np.empty(ACC_SIZE)
         out = np.empty(N_OUT)
-        for v in range(c, n, n_slices):
-            g = group[v]
-            lo = offsets[g]
-            D = offsets[g + 1] - lo
-            f0 = first_fill[g]
-            sw = sw_all[:D]
-            tw = tw_all[:D]
-            rule(inputs[lo:lo + D], params[v], sw)
-            for d in range(D):
-                for k in range(K):
-                    tw[d, k] = 0.0
-                total = 0.0
-                for s in range(Ks):
-                    w = sw[d, s]
-                    total += w
-                    if w != 0.0:
-                        for k in range(K):
-                            if sleeve_map[s, k] != 0.0:
-                                tw[d, k] += w * sleeve_map[s, k]
-                if has_cash:
-                    rest = 1.0 - total
-                    if rest < 0.0 and not allow_leverage:
-                        rest = 0.0
-                    if rest != 0.0:
-                        for k in range(K):
-                            if cash_map[k] != 0.0:
-                                tw[d, k] += rest * cash_map[k]
-            value = value_all[:T - f0]
-            vpre = vpre_all[:D]
-            traded = traded_all[:D]
-            cost = cost_all[:D]
-            n_reb = simulate_costs_nb(close[f0:], fill_rel[lo:lo + D], tw, on_change[v],
-                                      band[v], band_relative, fee, slippage, 1.0,
-                                      allow_leverage, value, vpre, traded, cost)
+        lanes = np.empty(ACC_SIZE * LANES)
+        for j in range(LANES):
             acc_init(acc)
-            # rule rebalances filled inside the measured days (initial purchase left out)
-            first = True
-            for d in range(D):
-                if np.isnan(vpre[d]):
-                    continue
-                if first:
-                    first = False
-                    continue
-                day = f0 + fill_rel[lo + d]
-                if day < start or day >= stop:
-                    continue
-                turn = traded[d] / (2.0 * vpre[d])
-                c_frac = cost[d] / vpre[d]
-                if turn != 0.0 or c_frac != 0.0:
-                    acc_trade(acc, turn, c_frac)
-            prev = value[start - f0 - 1] if start > f0 else 1.0
-            m = 0
-            month_base = prev
-            for t in range(start, stop):
-                x = value[t - f0]
-                r = x / prev - 1.0
-                acc_update(acc, r, rf[t])
-                if keep_daily:
-                    daily_out[v, t - start] = r
-                prev = x
-                if m < M and t == month_last[m]:
+            acc_set_lane(lanes, j, acc)
+        # row t + 1 = lane j's value at the close of day t; row f0 = 1.0 (idle cash before the
+        # first fill): day-major, so the returns of the lanes are one SIMD division
+        values = np.empty((T + 1, LANES))
+        returns = np.empty((BLOCK, LANES))
+        n_reb = np.empty(LANES)
+        n_mine = (n - c + n_slices - 1) // n_slices
+        for b0 in range(0, n_mine, LANES):
+            n_lanes = min(LANES, n_mine - b0)
+            for j in range(n_lanes):
+                v = c + (b0 + j) * n_slices
+                g = group[v]
+                lo = offsets[g]
+                D = offsets[g + 1] - lo
+                f0 = first_fill[g]
+                sw = sw_all[:D]
+                tw = tw_all[:D]
+                rule(inputs[lo:lo + D], params[v], sw)
+                for d in range(D):
+                    for k in range(K):
+                        tw[d, k] = 0.0
+                    total = 0.0
+                    for s in range(Ks):
+                        w = sw[d, s]
+                        total += w
+                        if w != 0.0:
+                            for q in range(basket_at[s], basket_at[s + 1]):
+                                tw[d, basket_k[q]] += w * basket_w[q]
+                    if has_cash:
+                        rest = 1.0 - total
+                        if rest < 0.0 and not allow_leverage:
+                            rest = 0.0
+                        if rest != 0.0:
+                            for q in range(basket_at[Ks], basket_at[Ks + 1]):
+                                tw[d, basket_k[q]] += rest * basket_w[q]
+                value = values[f0 + 1:, j]
+                values[f0, j] = 1.0
+                vpre = vpre_all[:D]
+                traded = traded_all[:D]
+                cost = cost_all[:D]
+                n_reb[j] = simulate_costs_nb(close[f0:], fill_rel[lo:lo + D], tw, on_change[v],
+                                             band[v], band_relative, fee, slippage, 1.0,
+                                             allow_leverage, value, vpre, traded, cost)
+                acc_init(acc)
+                # rule rebalances filled inside the measured days (initial purchase left out)
+                first = True
+                for d in range(D):
+                    if np.isnan(vpre[d]):
+                        continue
+                    if first:
+                        first = False
+                        continue
+                    day = f0 + fill_rel[lo + d]
+                    if day < start or day >= stop:
+                        continue
+                    turn = traded[d] / (2.0 * vpre[d])
+                    c_frac = cost[d] / vpre[d]
+                    if turn != 0.0 or c_frac != 0.0:
+                        acc_trade(acc, turn, c_frac)
+                acc_set_lane(lanes, j, acc)
+                # month by month excess returns
+                month_base = values[start, j]
+                for m in range(M):
+                    x = values[month_last[m] + 1, j]
                     monthly_out[v, m] = np.float32(x / month_base - 1.0 - rf_month[m])
                     month_base = x
-                    m += 1
-            acc_finalize(acc, out)
-            for j in range(N_OUT):
-                metrics_out[v, j] = out[j]
-            metrics_out[v, REBALANCES] = n_reb
+            # the batch's daily returns and metrics, its lanes side by side, BLOCK days at a
+            # time (the block stays in L1); lanes past n_lanes (stale values, results unused)
+            # fill the last SIMD vector, rather than a scalar remainder loop
+            n_run = min(LANES, (n_lanes + SIMD - 1) // SIMD * SIMD)
+            if b0 == 0:     # (only a first batch can have lanes never written)
+                for t in range(start, stop + 1):
+                    for j in range(n_lanes, n_run):
+                        values[t, j] = 1.0
+            for a in range(0, n_days, BLOCK):
+                n_block = min(BLOCK, n_days - a)
+                for i in range(n_block):
+                    t = start + a + i
+                    for j in range(n_run):
+                        returns[i, j] = values[t + 1, j] / values[t, j] - 1.0
+                if keep_daily:
+                    for j in range(n_lanes):
+                        v = c + (b0 + j) * n_slices
+                        for i in range(n_block):
+                            daily_out[v, a + i] = returns[i, j]
+                acc_update_lanes(lanes, returns[:n_block], rf_measured[a:a + n_block], n_run)
+            for j in range(n_lanes):
+                v = c + (b0 + j) * n_slices
+                acc_get_lane(lanes, j, acc)
+                acc_finalize(acc, out)
+                for i in range(N_OUT):
+                    metrics_out[v, i] = out[i]
+                metrics_out[v, REBALANCES] = n_reb[j]
 
 
 # ---------------------------------------------------------------------------- Python side
