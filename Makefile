@@ -2,8 +2,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-# numba's on-disk cache and matplotlib's font cache live inside the checkout (git-ignored).
-export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
+# numba's on-disk cache (.cache/numba/<source hash>, chosen by engine/__init__.py) and
+# matplotlib's font cache live inside the checkout (git-ignored).
 export MPLCONFIGDIR    := $(CURDIR)/.cache/matplotlib
 export PYTHONWARNINGS  := ignore::DeprecationWarning
 PYTEST_ARGS ?= -n 2

@@ -132,7 +132,7 @@ def test_installed_command_exit_codes(tmp_path):
     if not ROWBOAT.exists():
         pytest.skip(f"console script not installed at {ROWBOAT}")
     (tmp_path / "SPY.csv").write_text("Date,Close\n2020-01-02,1\n2020-01-02,1\n")
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(ROOT / ".cache" / "numba"))
+    env = dict(os.environ)  # engine/__init__.py picks the numba cache folder
     proc = subprocess.run([str(ROWBOAT), "data", "check", str(tmp_path)], capture_output=True,
                           text=True, env=env, timeout=120)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr + proc.stdout
@@ -152,3 +152,4 @@ def test_real_sample_shows(capsys):
     assert code == 0 and "synthetic sample" in out
     for role in ("us_mega", "us", "ex_us", "em", "world", "cash", "bonds"):
         assert f"│ {role} " in out
+
