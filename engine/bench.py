@@ -31,6 +31,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -62,8 +63,20 @@ def _panel():
                    f"{SHARED_PRICES} not found")
 
 
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0   # Linux: KiB
+def peak_rss_mb() -> float:
+    """This process's peak resident memory, MiB, since it started.
+
+    Linux: ``VmHWM`` of the process's own memory map. (``getrusage``'s ``ru_maxrss`` is carried
+    across fork and exec, so a worker would report its parent's peak when that is larger.)
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0   # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0   # Linux units: KiB
 
 
 def _median_time(fn: Callable[[], object], runs: int) -> tuple[float, object]:
@@ -114,7 +127,7 @@ def _worker_a_rowboat(quick: bool, out: Path | None) -> dict:
         np.save(out, values)
     V, T, K = len(weights), close.shape[0], close.shape[1]
     return {"seconds": secs, "runs": runs, "variants": V, "days": T, "assets": K,
-            "rebalances": int(len(fill_idx)), "data": desc, "rss_mb": _peak_rss_mb()}
+            "rebalances": int(len(fill_idx)), "data": desc, "rss_mb": peak_rss_mb()}
 
 
 def _worker_a_vectorbt(quick: bool, out: Path | None) -> dict:
@@ -140,7 +153,7 @@ def _worker_a_vectorbt(quick: bool, out: Path | None) -> dict:
     if out is not None:
         np.save(out, np.ascontiguousarray(values.T))
     return {"seconds": secs, "runs": runs, "variants": V, "days": T, "assets": K,
-            "data": desc, "rss_mb": _peak_rss_mb()}
+            "data": desc, "rss_mb": peak_rss_mb()}
 
 
 def _worker_b(quick: bool, out: Path | None) -> dict:
@@ -173,7 +186,7 @@ def _worker_b(quick: bool, out: Path | None) -> dict:
     rb_s, res = _median_time(ours, 21 if quick else 51)
     rel = float(np.max(np.abs(res.value / bt_values.reindex(panel.dates) - 1)))
     return {"rowboat_s": rb_s, "bt_s": bt_s, "ratio": bt_s / rb_s, "data": desc,
-            "days": len(panel), "max_rel_diff_vs_bt": rel, "rss_mb": _peak_rss_mb()}
+            "days": len(panel), "max_rel_diff_vs_bt": rel, "rss_mb": peak_rss_mb()}
 
 
 def _worker_c(quick: bool, out: Path | None = None) -> dict:
@@ -233,7 +246,6 @@ TASKS: dict[str, Task] = {
 def machine() -> dict:
     """Where the numbers came from."""
     import numba
-    import pandas
 
     cpu = platform.processor() or platform.machine()
     try:
@@ -248,13 +260,14 @@ def machine() -> dict:
         mem_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
     except (ValueError, OSError, AttributeError):
         pass
-    versions = {"python": platform.python_version(), "numpy": np.__version__,
-                "pandas": pandas.__version__, "numba": numba.__version__}
-    for mod in ("vectorbt", "bt"):
+    # versions from the installed metadata: importing vectorbt/bt here would only grow this
+    # (parent) process
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for dist in ("numpy", "pandas", "numba", "vectorbt", "bt"):
         try:
-            versions[mod] = __import__(mod).__version__
-        except Exception:  # noqa: BLE001 - a missing optional peer is reported, not fatal
-            versions[mod] = None
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:   # a missing optional peer is reported, not fatal
+            versions[dist] = None
     return {"cpu": cpu, "cores": os.cpu_count(), "numba_threads": numba.get_num_threads(),
             "memory_gb": mem_gb, "os": platform.platform(), "versions": versions,
             "load_average_before": [round(x, 2) for x in os.getloadavg()]}

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import sys
 import time
@@ -62,15 +61,12 @@ def config_dict(prices: Path | None) -> tuple[dict[str, Any], str]:
     return base, f"synthetic sample universe ({SHARED_PRICES} not found)"
 
 
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0   # Linux: KiB
-
-
 def run_task_c(quick: bool = False, runs: int = 3, prices: Path | None = SHARED_PRICES) -> dict:
     """Task C's numbers (see the module doc)."""
     import numba
     import numpy as np
 
+    from engine.bench import peak_rss_mb
     from engine.config import config_from_dict
     from engine.experiment import load_experiment
     from engine.metrics import nb
@@ -112,7 +108,7 @@ def run_task_c(quick: bool = False, runs: int = 3, prices: Path | None = SHARED_
     V, (T, K) = problem.n_variants, problem.close.shape
     return {
         "variants": V, "seconds": seconds, "stats_seconds": statistics.median(stat_times),
-        "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
         "ns_per_asset_day_variant": seconds / (V * T * K) * 1e9,
         "runs": len(times), "all_seconds": times,
         "cpu_seconds": statistics.median(cpu_times),     # all threads: ~2 × seconds when idle
