@@ -73,7 +73,9 @@ def top_section(result: Any) -> Section:
                  bp(r["costs_per_year"]), str(int(r["rebalances"]))]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     body = ('<div class="tablewrap"><table id="top"><thead><tr>'
-            + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>"
+            # a long parameter name may break after its underscores
+            + "".join(f"<th>{esc(h).replace('_', '_<wbr>')}</th>" for h in head)
+            + "</tr></thead><tbody>"
             + "".join(rows) + "</tbody></table></div>")
     note = (f"The top {len(result.top)} of {p.n_variants:,} by Sharpe ratio (annualised, on "
             "daily returns in excess of the risk-free sleeve). Percentages are fractions shown "
