@@ -15,6 +15,7 @@ import pandas as pd
 
 from engine.data.panel import Sleeve
 from engine.errors import ConfigError
+from engine.names import file_key, safe_name
 from strategies import REGISTRY
 from strategies.base import Strategy
 from strategies.params import BaseParams, make_params
@@ -164,6 +165,7 @@ def parse_strategies(w: Where, raw: Any, signals: Mapping[str, SignalSpec],
                           "[[strategy]] (double brackets) for each strategy")
     out: list[StrategyConfig] = []
     seen: set[str] = set()
+    files: dict[str, tuple[int, str]] = {}       # file_key → (#, name) of the first to use it
     for i, tab in enumerate(raw, 1):
         if not isinstance(tab, Mapping):
             raise ConfigError(f"{w.file}: [[strategy]] #{i}: expected a table with rule = ...")
@@ -183,6 +185,14 @@ def parse_strategies(w: Where, raw: Any, signals: Mapping[str, SignalSpec],
             raise w.err(where, "name", f"'{name}' is used twice; give each [[strategy]] its own "
                         "name")
         seen.add(name)
+        if file_key(name) in files:
+            j, other = files[file_key(name)]
+            stem = safe_name(name)
+            raise w.err(where, "name", f"'{name}' and '{other}' (#{j}) would write the same "
+                        f"files (weights/{stem}.csv, tearsheets/{stem}.html): result file names "
+                        "drop a trailing '_' or '.' and some file systems ignore case; rename "
+                        "one")
+        files[file_key(name)] = (i, name)
         strat = REGISTRY[rule]
         params_raw = tab.get("params", {})
         if not isinstance(params_raw, Mapping):

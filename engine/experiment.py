@@ -2,14 +2,17 @@
 targets → backtests, with one common measurement period.
 
 Timing: signals and targets are computed on the data up to ``end`` (never later), using the
-history before ``start`` for warm-ups; decisions before ``start`` are dropped; the backtests run
-on the panel cut to [start, end]. Every strategy is measured from the first day ALL of them are
-invested (the longest warm-up) to the end (GUIDE §6).
+history before ``start`` for warm-ups; each rule runs over every decision date of that history
+(so its state carries into ``start``), and its decisions before ``start`` are dropped; the
+backtests run on the panel cut to [start, end]. Every strategy is measured from the first day
+ALL of them are invested (the longest warm-up) to the end (GUIDE §6).
 """
 from __future__ import annotations
 
+import datetime as dt
+import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +37,7 @@ class Experiment:
     (e.g. ``mega_weight.drawdown``, ``exus_high.state``). period: (first day all strategies
     are invested, last date); period_reason: why it starts there. timings: seconds per step.
     history: the data up to the end INCLUDING the history before ``start`` that signals warm up
-    on (the sweep computes rule inputs on it, see :meth:`inputs`).
+    and rules run on (the sweep computes rule inputs on it, see :meth:`rule_inputs`).
     """
 
     config: Config | None
@@ -55,22 +58,38 @@ class Experiment:
         frame = pd.DataFrame({n: r.returns for n, r in self.results.items()})
         return frame.loc[s:e]
 
-    def inputs(self, name: str, params: Any = None) -> RuleInputs:
-        """Strategy ``name``'s rule inputs with ``params`` (default: the config's), computed on
-        :attr:`history` and restricted to the decision dates inside :attr:`panel` — what the
-        single backtest decided on, and what a sweep feeds the same kernel."""
+    def rule_inputs(self, name: str, params: Any = None) -> tuple[RuleInputs, int]:
+        """Strategy ``name``'s rule inputs with ``params`` (default: the config's) at every
+        decision date of :attr:`history` (warm-up dropped), and ``lead``: how many of them fall
+        before the run's first date. That is what the single backtest does: the kernel runs
+        over ALL these rows (a rule's state, e.g. "unwind on", carries into the start) and only
+        the decisions from row ``lead`` on are traded. A sweep feeds the same kernel the same
+        rows and simulates from row ``lead``."""
         sc = self.config.strategy(name)
         p = sc.params if params is None else params
         ri = sc.strategy.inputs(self.history if self.history is not None else self.panel, p,
                                 self.config.bound_signals(name))
-        keep = ri.dates >= self.panel.dates[0]
-        return RuleInputs(ri.dates[keep], np.ascontiguousarray(ri.values[keep]), ri.names,
-                          ri.skipped + int((~keep).sum()))
+        return ri, run_rows(ri.dates, self.panel.dates[0])
+
+    def inputs(self, name: str, params: Any = None) -> RuleInputs:
+        """:meth:`rule_inputs` restricted to the decision dates inside :attr:`panel` (the
+        decisions the single backtest trades). Running a rule with state on these rows alone
+        restarts its state at the start: to reproduce the backtest's weights, run the kernel on
+        :meth:`rule_inputs` and drop the ``lead`` rows."""
+        ri, lead = self.rule_inputs(name, params)
+        return RuleInputs(ri.dates[lead:], np.ascontiguousarray(ri.values[lead:]), ri.names,
+                          ri.skipped + lead)
 
     def rf_returns(self) -> pd.Series:
         """``rf`` over ``period``."""
         s, e = self.period
         return self.rf.loc[s:e]
+
+
+def run_rows(dates: pd.DatetimeIndex, first: pd.Timestamp) -> int:
+    """How many of the sorted decision ``dates`` fall before the run's ``first`` date: the rule
+    decides on them (its warm-up of state) but they are not traded."""
+    return int(dates.searchsorted(first, side="left"))
 
 
 def _load_panel(cfg: Config, data: str | Path | None) -> Any:
@@ -99,18 +118,38 @@ def _load_panel(cfg: Config, data: str | Path | None) -> Any:
     return load_panel(source, cfg.sleeve_specs(), **kw)
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_date(key: str, value: str | dt.date | pd.Timestamp | None) -> pd.Timestamp | None:
+    """``--start``/``--end`` as a Timestamp (None stays None): text must be an ISO calendar
+    date, YYYY-MM-DD — anything else is a ConfigError naming the option."""
+    if value is None or isinstance(value, (pd.Timestamp, dt.date)):
+        return None if value is None else pd.Timestamp(value)
+    text = str(value).strip()
+    why = ""
+    if _ISO_DATE.fullmatch(text):
+        try:
+            return pd.Timestamp(dt.date.fromisoformat(text))
+        except ValueError as exc:
+            why = f" ({exc})"
+    raise ConfigError(f"--{key}: expected YYYY-MM-DD, got {str(value)!r}{why}; give a calendar "
+                      "date such as 2008-08-29")
+
+
 def _check_dates(cfg: Config, panel: Any, start: pd.Timestamp | None,
                  end: pd.Timestamp | None, overridden: tuple[bool, bool]) -> None:
     first, last = panel.dates[0], panel.dates[-1]
     avail = f"the data ({panel.source}) covers {first.date()} to {last.date()}"
-    for key, d, given in (("start", start, overridden[0]), ("end", end, overridden[1])):
+    where = {key: f"the {key} given" if given else f"{cfg.where}: [run] {key}"
+             for key, given in (("start", overridden[0]), ("end", overridden[1]))}
+    for key, d in (("start", start), ("end", end)):
         if d is not None and not first <= d <= last:
-            where = f"the {key} given" if given else f"{cfg.where}: [run] {key}"
-            raise ConfigError(f"{where}: {d.date()} is outside the data: {avail}; pick a date "
-                              f"in that range or leave {key} out")
+            raise ConfigError(f"{where[key]}: {d.date()} is outside the data: {avail}; pick a "
+                              f"date in that range or leave {key} out")
     if start is not None and end is not None and end <= start:
-        raise ConfigError(f"{cfg.where}: [run] end {end.date()} is not after start "
-                          f"{start.date()}")
+        raise ConfigError(f"{where['end']}: {end.date()} is not after {where['start']}: "
+                          f"{start.date()}; swap them")
 
 
 def signal_frame(panel: Any, cfg: Config) -> pd.DataFrame:
@@ -136,12 +175,13 @@ def load_experiment(config: str | Path | Config, *, data: str | Path | None = No
     t0 = time.perf_counter()
     cfg = config if isinstance(config, Config) else load_config(config)
     timings: dict[str, float] = {}
-    start_ts = pd.Timestamp(start) if start is not None else cfg.run.start
-    end_ts = pd.Timestamp(end) if end is not None else cfg.run.end
+    start_ts = parse_date("start", start) if start is not None else cfg.run.start
+    end_ts = parse_date("end", end) if end is not None else cfg.run.end     # before any work
     panel = _load_panel(cfg, data)
     _check_dates(cfg, panel, start_ts, end_ts, (start is not None, end is not None))
     hist = panel.slice(None, end_ts) if end_ts is not None else panel
-    run_panel = hist.slice(start_ts, None) if start_ts is not None else hist
+    # cut the whole panel, not hist: a window without a trading day names the data's real range
+    run_panel = panel.slice(start_ts, end_ts) if start_ts is not None else hist
     timings["load"] = time.perf_counter() - t0
 
     t = time.perf_counter()
@@ -153,7 +193,7 @@ def load_experiment(config: str | Path | Config, *, data: str | Path | None = No
     for sc in cfg.strategies:
         strat = sc.strategy
         tg = strat.targets(hist, sc.params, cfg.bound_signals(sc.name))
-        tg = tg.loc[run_panel.dates[0]:]
+        tg = tg.iloc[run_rows(tg.index, run_panel.dates[0]):]   # the rule ran over all of hist
         if tg.empty:
             raise DataError(f"{cfg.where}: strategy '{sc.name}' makes no decision between "
                             f"{run_panel.dates[0].date()} and {run_panel.dates[-1].date()} "
@@ -175,7 +215,7 @@ def load_experiment(config: str | Path | Config, *, data: str | Path | None = No
     timings["backtest"] = time.perf_counter() - t
 
     rf, rf_label = risk_free_series(run_panel, cfg.run.risk_free)
-    period, reason = _period(cfg, results, run_panel)
+    period, reason = _period(cfg, results)
     timings["total"] = time.perf_counter() - t0
     return Experiment(config=cfg, panel=run_panel, results=results, benchmark=cfg.run.benchmark,
                       rf=rf, rf_label=rf_label, signals=signals, period=period,
@@ -192,20 +232,35 @@ def risk_free_series(panel: Any, role: str | None) -> tuple[pd.Series, str]:
     return rf, f"{role} ({' '.join(sl.tickers)})"
 
 
-def _period(cfg: Config, results: Mapping[str, Any],
-            panel: Any) -> tuple[tuple[pd.Timestamp, pd.Timestamp], str]:
-    last = panel.dates[-1]
+def common_period(results: Mapping[str, Any], *, where: str = "",
+                  explain: Callable[[str], str] | None = None
+                  ) -> tuple[tuple[pd.Timestamp, pd.Timestamp], str]:
+    """(first day every Result is invested, last date) and a sentence saying why: the strategy
+    invested last (the first of them in ``results``' order on a tie) — ``explain(name)`` says
+    why it starts there (default: "NAME starts last"). A strategy never invested is a
+    DataError (``where``: a prefix naming the config)."""
     starts = {n: r.start for n, r in results.items()}
-    if any(pd.isna(s) for s in starts.values()):
-        never = [n for n, s in starts.items() if pd.isna(s)]
-        raise DataError(f"{cfg.where}: strategy {never[0]} is never invested between "
-                        f"{panel.dates[0].date()} and {last.date()} (its first fill falls after "
-                        "the end); use a longer period")
-    name = max(starts, key=lambda n: (starts[n], -list(starts).index(n)))
+    never = [n for n, s in starts.items() if pd.isna(s)]
+    if never:
+        dates = results[never[0]].returns.index
+        raise DataError(f"{where}strategy '{never[0]}' is never invested between "
+                        f"{dates[0].date()} and {dates[-1].date()} (its first fill falls after "
+                        "the end); use a longer period or check its targets")
+    order = {n: i for i, n in enumerate(starts)}
+    name = max(starts, key=lambda n: (starts[n], -order[n]))
     first = starts[name]
-    sc = cfg.strategy(name)
-    decided = results[name].targets.index[0]
-    reason = (f"all strategies invested from {first.date()} ({name} "
-              f"{sc.strategy.describe_warmup(sc.params, cfg.bound_signals(sc.name))}; "
-              f"its first decision {decided.date()} fills {first.date()})")
-    return (first, last), reason
+    end = results[name].returns.index[-1]
+    why = explain(name) if explain is not None else f"{name} starts last"
+    return (first, end), f"all strategies invested from {first.date()} ({why})"
+
+
+def _period(cfg: Config, results: Mapping[str, Any]
+            ) -> tuple[tuple[pd.Timestamp, pd.Timestamp], str]:
+    """:func:`common_period` with each strategy's warm-up as the reason."""
+    def explain(name: str) -> str:
+        sc = cfg.strategy(name)
+        res = results[name]
+        return (f"{name} {sc.strategy.describe_warmup(sc.params, cfg.bound_signals(sc.name))}; "
+                f"its first decision {res.targets.index[0].date()} fills {res.start.date()}")
+
+    return common_period(results, where=f"{cfg.where}: ", explain=explain)

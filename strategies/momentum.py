@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
+from engine.errors import ConfigError
 from strategies.base import Strategy, thesis_from
 from strategies.params import BaseParams, check_mix, choice, fraction, integer, param_index
 from strategies.signals import SignalSpec, trend_input
@@ -45,6 +46,13 @@ class GemParams(BaseParams):
     hurdle: str = choice("cash", HURDLES, "absolute momentum beats the cash sleeve's return, "
                          "or zero")
     fallback: str = choice("bonds", FALLBACK, "held when the US does not beat the hurdle")
+
+    def check(self) -> None:
+        if (self.months is not None and self.skip_months is not None
+                and self.skip_months >= self.months):
+            raise ConfigError(f"param 'skip_months' = {self.skip_months} must be less than "
+                              f"'months' = {self.months}: it leaves out the most recent months "
+                              "of the look-back (12 and 1 give the classic 12-1 momentum)")
 
 
 _G = param_index(GemParams)

@@ -16,8 +16,9 @@ years):
   default the index's ticker); settings
   ``window = 63`` (days, for ``change``), ``jump_limit = 0.02`` (fraction points).
 - ``breakout``: ``series``; ``years = 0`` (0 = all-time high), ``exclude_days = 0``,
-  ``confirm_days = 1``, ``month_end = false``, ``exit_drop = 0`` (fraction, 0 = no exit by drop),
-  ``exit_low_days = 0`` (0 = no exit by low).
+  ``confirm_days = 1``, ``month_end = false``, ``exit_drop = 0.10`` (fraction; 0 = no exit by
+  drop, so a state once on stays on through any later crash), ``exit_low_days = 0`` (0 = no
+  exit by low).
 - ``trend``: ``series``; ``months = 10`` (price vs its SMA, total-return closes).
 - ``momentum``: ``series``; ``months = 12``, ``skip_months = 0`` (total return).
 """

@@ -135,6 +135,12 @@ BAD = {
                        r"\[signals.mega\] window: concentration setting 'window' = 0 is out of "
                        r"range"),
     "duplicate name": (('name = "unwind"', 'name = "world"'), r"'world' is used twice"),
+    # results files are named by safe_name, which drops a trailing '_' / '.': weights/world.csv
+    "same file name (_)": (('name = "unwind"', 'name = "world_"'),
+                           r"#2 'world_' name: 'world_' and 'world' \(#1\) would write the same "
+                           r"files \(weights/world.csv, tearsheets/world.html\).*rename one"),
+    "same file name (.)": (('name = "unwind"', 'name = "world."'), r"'world.' and 'world'"),
+    "same file name (case)": (('name = "unwind"', 'name = "World"'), r"'World' and 'world'"),
     "lag": (('risk_free = "cash"', 'risk_free = "cash"\nlag = -1'),
             r"\[run\] lag: expected a whole number from 0 to 21, got -1"),
     "bad toml": (('name = "t"', "name = t"), r"not valid TOML"),

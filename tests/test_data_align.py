@@ -150,3 +150,34 @@ def test_filled_value_is_the_last_close_at_or_before(present, limit):
     assert p.tr["B"].tolist() == expected and p.filled["B"] == int((~mask).sum())
     _, findings = check_alignment({"A": a, "B": b}, ffill_limit=limit, min_days=1)
     assert findings == []
+
+
+# ----------------------------------------------------------------------------- Panel.slice
+@pytest.mark.parametrize("start, end, text", [
+    ("2021-02-30", None, "start '2021-02-30' is not a date; expected YYYY-MM-DD"),
+    ("notadate", None, "start 'notadate' is not a date; expected YYYY-MM-DD, e.g. 2020-01-31 "
+                       "(the data covers 2021-01-07 to 2021-01-18)"),
+    (None, "01/12/2021", "end '01/12/2021' is not a date; expected YYYY-MM-DD"),
+    (None, pd.Timestamp("2021-01-12", tz="UTC"), "carries a time zone"),
+    ("2021-01-09", "2021-01-10", "no trading day from 2021-01-09 to 2021-01-10 (the nearest are "
+                                 "2021-01-08 and 2021-01-11; the data covers 2021-01-07 to "
+                                 "2021-01-18); widen the period"),
+])
+def test_slice_bad_dates_and_empty_window(start, end, text):
+    with pytest.raises(DataError) as info:
+        small().slice(start, end)
+    assert text in str(info.value)
+
+
+def test_slice_start_ticker_and_filled_describe_the_window():
+    p = small()                                  # B filled on DAYS[4]; C set the start
+    q = p.slice(end=DAYS[6])                     # same start: C still set it
+    assert q.start_ticker == "C" and q.filled == {"A": 0, "B": 1, "C": 0}
+    r = p.slice("2021-01-11")                    # DAYS[5]: after the fill, start set by a date
+    assert r.dates[0] == DAYS[5] and r.start_ticker is None
+    assert r.filled == {"A": 0, "B": 0, "C": 0}
+    assert r.filled_mask.index.equals(r.dates)
+    assert r.slice(end=DAYS[8]).start_ticker is None
+    assert p.slice(DAYS[3], DAYS[3]).start_ticker == "C"   # one day, the first: unchanged
+    bare = Panel(tr=p.tr, pr=p.pr, filled={"B": 1})        # built without a mask: counts kept
+    assert bare.slice(DAYS[5]).filled == {"B": 1}

@@ -2,6 +2,7 @@
 command in a subprocess (exit codes, no traceback)."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -153,3 +154,42 @@ def test_real_sample_shows(capsys):
     for role in ("us_mega", "us", "ex_us", "em", "world", "cash", "bonds"):
         assert f"│ {role} " in out
 
+
+
+@pytest.mark.parametrize("spec, text", [
+    ({"US": "abc", "EXUS": 0.4}, "sleeve 'core': weight of 'US' is 'abc', not a number"),
+    ({"US": True}, "sleeve 'core': weight of 'US' is True, not a number"),
+    ({"US": 0.6, "EXUS": "0.4"}, "sleeve 'core': weight of 'EXUS' is '0.4', not a number"),
+])
+def test_basket_weight_must_be_a_number(spec, text):
+    with pytest.raises(ConfigError) as info:
+        Sleeve.parse("core", spec)
+    assert text in str(info.value)
+    with pytest.raises(ConfigError, match="weight of 'US' is False, not a number"):
+        Sleeve("core", ("US",), (False,))
+
+
+def test_basket_weight_text_in_a_config_exits_2(tmp_path, capsys):
+    cfg = tmp_path / "exp.toml"
+    cfg.write_text('[run]\nname = "t"\nbenchmark = "us"\n[data]\nsource = "sample"\n'
+                   '[sleeves]\ncore = {US = "abc", EXUS = 0.4}\n'
+                   '[[strategy]]\nname = "us"\nrule = "us_only"\n')
+    code, _, err = run(capsys, "run", str(cfg), "--out", str(tmp_path / "out"))
+    assert code == 2 and "sleeve 'core': weight of 'US' is 'abc', not a number" in err
+
+
+def test_show_says_when_the_start_is_set_by_the_option(monkeypatch, capsys):
+    monkeypatch.setattr(load_mod, "sample_panel",
+                        lambda seed=7: dataclasses.replace(fake_sample(seed), start_ticker="US"))
+    code, out, _ = run(capsys, "data", "show", "sample")
+    assert code == 0 and "(600 trading days; start set by US)" in out
+    code, out, _ = run(capsys, "data", "show", "sample", "--start", "2010-06-01")
+    assert code == 0 and "period: 2010-06-01 to 2012-04-19" in out
+    assert "start set by --start" in out and "start set by US" not in out
+    code, out, _ = run(capsys, "data", "show", "sample", "--end", "2011-06-01")
+    assert code == 0 and "start set by US" in out
+    code, _, err = run(capsys, "data", "show", "sample", "--start", "2010-02-30")
+    assert code == 2 and "start '2010-02-30' is not a date; expected YYYY-MM-DD" in err
+    code, _, err = run(capsys, "data", "show", "sample", "--start", "2010-06-05",
+                       "--end", "2010-06-06")
+    assert code == 2 and "no trading day from 2010-06-05 to 2010-06-06" in err

@@ -282,3 +282,51 @@ def test_no_warning_on_clean_data(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_panel(tmp_path, {"us": "SPY"})
+
+
+# ------------------------------------------------------------------- wide files: gap or error
+WIDE_ERR = ("wide{suffix} [SPY]: column 'SPY': 2 cells not a number (first 'n/a' on 2015-06-15); "
+            "write closes as plain numbers with a dot for decimals (12.34), or leave the cell "
+            "empty for a day without a quote")
+
+
+def _wide(path: Path, cells: list) -> None:
+    """A wide file: SPY's cells as given, EEM clean."""
+    frame = pd.DataFrame({"Date": DAYS.strftime("%Y-%m-%d"), "SPY": cells, "EEM": closes(seed=1)})
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_wide_file_text_is_an_error_not_a_gap(tmp_path, capsys, suffix):
+    """Only an empty cell (a null in Parquet) is a day without a quote; text that is not a
+    number is an error naming file, column, date and fix — never a forward-filled close."""
+    cells = [str(v) for v in closes()]
+    cells[10], cells[12] = "n/a", "12,34"
+    cells[20] = "" if suffix == ".csv" else None
+    path = tmp_path / f"wide{suffix}"
+    _wide(path, cells)
+    text = WIDE_ERR.format(suffix=suffix)
+    assert_load_error(path, {"us": "SPY", "em": "EEM"}, text)
+    code, out, _ = cli(capsys, "data", "check", str(path))
+    assert code == 2 and text in out
+    cells[10] = cells[12] = "" if suffix == ".csv" else None  # now three genuine gaps
+    _wide(path, cells)
+    panel = load_panel(path, {"us": "SPY", "em": "EEM"})
+    assert panel.filled == {"SPY": 3, "EEM": 0}
+    assert panel.tr["SPY"].iloc[20] == float(cells[19])
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_wide_file_inf_is_an_error(tmp_path, capsys, suffix):
+    cells: list = list(closes())
+    cells[7] = np.inf if suffix == ".parquet" else "inf"
+    path = tmp_path / f"wide{suffix}"
+    _wide(path, cells)
+    text = (f"wide{suffix} [SPY]: column 'SPY': 1 cell not a number (first 'inf' on "
+            "2015-06-10)")
+    assert_load_error(path, {"us": "SPY"}, text)
+    code, out, _ = cli(capsys, "data", "check", str(path))
+    assert code == 2 and text in out

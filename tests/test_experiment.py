@@ -2,6 +2,7 @@
 synthetic sample universe."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -9,8 +10,8 @@ import pandas as pd
 import pytest
 
 from engine.config import config_from_dict, load_config
-from engine.errors import ConfigError
-from engine.experiment import Experiment, load_experiment
+from engine.errors import ConfigError, DataError
+from engine.experiment import Experiment, common_period, load_experiment
 from engine.sim import schedule_dates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,11 +145,52 @@ def test_dates_outside_the_data_name_the_range():
         load_experiment(config_from_dict(raw, path=ROWING))
 
 
+def test_one_common_period_for_runs_and_hand_made_reports(exp):
+    """`rowboat run` and engine.report.api share one definition of the period: the same first
+    day and end, ties to the first strategy in order; the run adds the warm-up to the reason."""
+    from engine.report import api
+
+    assert api.common_period is common_period
+    period, reason = common_period(exp.results)
+    assert period == exp.period
+    name = reason.split("(")[1].split()[0]
+    assert exp.period_reason.startswith(reason[:-len(" starts last)")])
+    assert exp.period_reason.startswith(f"all strategies invested from {period[0].date()} "
+                                        f"({name} ")
+    tied = {n: r for n, r in exp.results.items() if r.start == period[0]}
+    assert name == next(iter(tied))
+    if len(tied) > 1:
+        flipped = dict(reversed(list(exp.results.items())))
+        assert common_period(flipped)[1] != reason          # the first in order wins a tie
+    never = dataclasses.replace(exp.results["world"], start=pd.NaT)
+    with pytest.raises(DataError, match=r"cfg: strategy 'world' is never invested between"):
+        common_period({**exp.results, "world": never}, where="cfg: ")
+
+
+def test_a_window_without_trading_days_gives_the_datas_real_range():
+    """Start and end on one weekend: the message gives the data's whole range, not the range
+    left after cutting at the end."""
+    with pytest.raises(DataError, match=r"no trading day from 2020-01-04 to 2020-01-05 \(the "
+                                        r"nearest are 2020-01-03 and 2020-01-06; the data "
+                                        r"covers 2006-07-03 to 2026-07-31\)"):
+        load_experiment(ROWING, start="2020-01-04", end="2020-01-05")
+    with pytest.raises(ConfigError, match=r"the end given: 2020-01-02 is not after the start "
+                                          r"given: 2020-01-03"):
+        load_experiment(ROWING, start="2020-01-03", end="2020-01-02")
+
+
+@pytest.mark.parametrize("value", ["foo", "2020-13-01", "2020-02-30", "2020-1-31"])
+def test_unreadable_dates_are_config_errors(value):
+    with pytest.raises(ConfigError, match=rf"--start: expected YYYY-MM-DD, got '{value}'"):
+        load_experiment(ROWING, start=value)
+
+
 def test_data_override_to_the_sample_needs_its_tickers(tmp_path):
     etf = ROOT / "scripts" / "configs" / "gem.toml"
     if not (ROOT.parent / "shared" / "data" / "prices").exists():
         pytest.skip("gem.toml points at ../shared/data/prices")
-    with pytest.raises(Exception, match="SPY"):
+    with pytest.raises(ConfigError, match=r"sleeve 'us' names ticker 'SPY', which is not in "
+                                          r"the data \(synthetic sample"):
         load_experiment(etf, data="sample")
 
 
@@ -166,3 +208,12 @@ def test_inputs_are_what_the_backtest_decided_on(exp):
     e = load_experiment(ROWING, start="2015-01-02")
     ri = e.inputs("breakout_rotation", e.config.strategy("breakout_rotation").params)
     assert ri.dates[0] == pd.Timestamp("2015-01-30") and ri.skipped > 0
+
+
+def test_signals_cover_the_run_and_warm_up_on_the_history():
+    """signals.csv's contract (engine.report.run): the run's dates from its start, the values
+    computed with the history before it (not restarted at the start)."""
+    full = load_experiment(ROWING)
+    e = load_experiment(ROWING, start="2015-01-02")
+    assert e.signals.index.equals(e.panel.dates)
+    pd.testing.assert_frame_equal(e.signals, full.signals.loc[e.panel.dates[0]:])

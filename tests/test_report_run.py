@@ -194,6 +194,18 @@ def test_missing_config_and_date_outside_data(tmp_path: Path,
     _assert_clean_failure(capsys, out, "1900-01-01")
 
 
+@pytest.mark.parametrize("key, value, why", [
+    ("--start", "foo", ""), ("--start", "2020-13-01", "month"), ("--end", "2020-02-30", "day"),
+    ("--end", "20200131", ""),
+])
+def test_bad_dates_exit_2_one_message(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                      key: str, value: str, why: str) -> None:
+    """An unreadable --start/--end is one ConfigError naming the option and the format."""
+    out = tmp_path / "results"
+    assert run(write_config(tmp_path), "--out", out, key, value) == 2
+    _assert_clean_failure(capsys, out, f"{key}: expected YYYY-MM-DD, got '{value}'", why)
+
+
 def test_bad_config_from_a_real_shell(tmp_path: Path) -> None:
     """The installed entry point: exit 2, one line on stderr, nothing written."""
     cfg = write_config(tmp_path, CONFIG.replace('rule = "us_only"', 'rule = "no_such_rule"'))

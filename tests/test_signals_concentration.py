@@ -162,6 +162,25 @@ def test_anchor_errors():
                                                                  index=[idx[0]]), jump_limit=0)
 
 
+
+@pytest.mark.parametrize("anchors, text", [
+    ({"2024-01-01": "abc"}, "anchor on 2024-01-01 is 'abc', not a number"),
+    ({"2024-01-01": True}, "anchor on 2024-01-01 is True, not a number"),
+    ({"notadate": 0.3}, "anchor date 'notadate' is not a date; write YYYY-MM-DD"),
+    (pd.DataFrame({"A": ["0.3"]}, index=pd.DatetimeIndex(["2024-01-01"])),
+     "anchor weight of 'A' on 2024-01-01 is '0.3', not a number"),
+    (pd.DataFrame({"A": [True]}, index=pd.DatetimeIndex(["2024-01-01"])),
+     "anchor weight of 'A' on 2024-01-01 is True, not a number"),
+])
+def test_anchor_weight_must_be_a_number(anchors, text):
+    idx = _idx(3)
+    members = pd.DataFrame({"A": [1.0, 1.1, 1.2]}, index=idx)
+    index = pd.Series([1.0, 1.0, 1.0], index=idx)
+    with pytest.raises(ConfigError) as info:
+        concentration_from_anchors(members, index, anchors)
+    assert text in str(info.value)
+
+
 # ----------------------------------------------------------------------------- snapshot files
 
 HEADER = "date,fund,AAPL,MSFT,AMZN,GOOGL,GOOG,META,NVDA,TSLA,MAG7_TOTAL,SUM_LISTED,source\n"

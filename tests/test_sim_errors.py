@@ -144,3 +144,41 @@ def test_simulate_values_shapes():
         simulate_values(close, np.array([2, 2]), np.zeros((3, 2, 2)))
     with pytest.raises(ConfigError, match=r"fee must be fractions in \[0, 0.1\)"):
         simulate_values(close, np.array([1, 2]), np.zeros((3, 2, 2)), fee=0.5)
+
+
+
+@pytest.mark.parametrize("change, err, match", [
+    (lambda c, t: t.__setitem__((0, 1, 0), -0.2), ConfigError,
+     r"targets\[0, 1, 0\] \(variant 0, fill day 4, column 0\) is -0.2 \(negative = short\)"),
+    (lambda c, t: t.__setitem__((1, 0), [0.7, 0.6]), ConfigError,
+     r"target weights of variant 1, row 0 \(fill day 2\) sum to 1.3 > 1 \(leverage\)"),
+    (lambda c, t: t.__setitem__((2, 1, 1), np.nan), DataError,
+     r"targets\[2, 1, 1\] \(variant 2, fill day 4, column 1\) is nan \(1 missing or "
+     r"infinite entries\); give 0.0"),
+    (lambda c, t: c.__setitem__((6, 1), np.nan), DataError,
+     r"close\[6, 1\] \(day 6, column 1\) is nan; every traded ticker needs a positive close"),
+    (lambda c, t: c.__setitem__((0, 0), 0.0), DataError, r"close\[0, 0\] \(day 0, column 0\) "
+                                                         r"is 0.0"),
+    (lambda c, t: c.__setitem__((3, 0), -1.0), DataError, r"close\[3, 0\] .* is -1.0"),
+])
+def test_simulate_values_checks_targets_and_closes(change, err, match):
+    """The checks of backtest (engine.sim.inputs), on the batched array entry point."""
+    close = np.full((10, 2), 100.0)
+    targets = np.full((3, 2, 2), 0.4)
+    simulate_values(close, np.array([2, 4]), targets)         # valid as given
+    change(close, targets)
+    with pytest.raises(err, match=match):
+        simulate_values(close, np.array([2, 4]), targets)
+
+
+def test_simulate_values_leverage_and_text():
+    close = np.full((10, 2), 100.0)
+    lev = np.array([[[1.5, -0.5]]])
+    with pytest.raises(ConfigError, match="negative = short"):
+        simulate_values(close, np.array([1]), lev)
+    out = simulate_values(close, np.array([1]), lev, allow_leverage=True)
+    assert np.array_equal(out[0], np.ones(10))                # flat prices: value unchanged
+    with pytest.raises(DataError, match=r"is nan"):
+        simulate_values(close, np.array([1]), np.full((1, 1, 2), np.nan), allow_leverage=True)
+    with pytest.raises(ConfigError, match="must hold numbers"):
+        simulate_values(close, np.array([1]), np.array([[["half", 0.1]]], dtype=object))

@@ -85,6 +85,18 @@ def test_bad_params_give_one_clear_error(bad, match):
         REGISTRY["rowing_boat"].params(bad)
 
 
+@pytest.mark.parametrize("months, skip", [(3, 3), (12, 13), (1, 5)])
+def test_dual_momentum_skip_must_be_shorter_than_the_look_back(months, skip):
+    """Caught when the params are built (config parse, grid), not later by the signal with a
+    message about signal slots."""
+    gem = REGISTRY["dual_momentum"]
+    with pytest.raises(ConfigError, match=rf"'skip_months' = {skip} must be less than "
+                                          rf"'months' = {months}"):
+        gem.params(months=months, skip_months=skip)
+    assert gem.params(months=months, skip_months=months - 1).skip_months == months - 1
+    assert gem.params(skip_months=skip).months is None      # unset: the signal's (checked there)
+
+
 def test_mix_listed_weights_replace_the_default_mix():
     p = make_params(REGISTRY["sma_timing"].Params, {"us": 1.0})
     assert (p.us_mega, p.us, p.ex_us, p.em) == (0.0, 1.0, 0.0, 0.0)
@@ -148,3 +160,22 @@ def test_signal_params_override_bound_settings_only_when_set():
     assert s.slot_spec(bound, "ex_us", s.params()).setting("years") == 1   # as configured
     assert s.slot_spec(bound, "ex_us", s.params(years=5)).setting("years") == 5
     assert s.slot_spec(bound, "em", s.params(confirm_days=3)).setting("confirm_days") == 3
+
+
+def test_signal_docs_give_the_defaults_the_code_uses():
+    """strategies.signals' docstring lists each kind's settings with their defaults: the same
+    values as SETTINGS (breakout exit_drop is 0.10, not 0)."""
+    import re
+
+    import strategies.signals as sig
+
+    for kind, settings in sig.SETTINGS.items():
+        bullet = re.search(rf"^- ``{kind}``:(.*?)(?=^- |\Z)", sig.__doc__, re.S | re.M)
+        assert bullet, kind
+        documented = dict(re.findall(r"``(\w+) = ([^`]+)``", bullet.group(1)))
+        assert set(documented) == set(settings), kind
+        for key, text in documented.items():
+            default = settings[key][0]
+            value = {"true": True, "false": False}.get(text, None)
+            value = float(text) if value is None else value
+            assert value == default, (kind, key, text, default)

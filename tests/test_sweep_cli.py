@@ -67,6 +67,38 @@ def test_page_is_self_contained(folder: Path) -> None:
     assert "<th>Turnover / yr</th><th>Costs / yr</th>" in html
 
 
+def test_same_sweep_same_page_bytes(tmp_path: Path) -> None:
+    """The page (charts included: SVG ids, styles) is byte-identical from one run to the next;
+    so are the tables."""
+    for out in ("a", "b"):
+        assert main(["sweep", CONFIG, "--strategy", "rowing_boat", *SMALL, "--top", "3",
+                     "--pbo-blocks", "8", "--wf-train", "36", "--wf-test", "12", "--quiet",
+                     "--out", str(tmp_path / out)]) == 0
+    a, b = (tmp_path / out / "rowing_boat-sweep" for out in ("a", "b"))
+    for name in ("index.html", "variants.parquet", "best.csv", "top_returns.parquet"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_rank_by_calmar(tmp_path: Path, capsys) -> None:
+    """--rank-by calmar: best.csv and the best variant by Calmar; the page says the DSR, PBO
+    and walk-forward still rank by Sharpe."""
+    code, out, _ = run(capsys, *SMALL, "--top", "8", "--rank-by", "calmar", "--pbo-blocks", "8",
+                       "--wf-train", "36", "--out", str(tmp_path))
+    assert code == 0 and "by calmar" in out
+    folder = tmp_path / "rowing_boat-sweep"
+    best = pd.read_csv(folder / "best.csv")
+    assert best["calmar"].is_monotonic_decreasing and len(best) == 8
+    man = json.loads((folder / "manifest.json").read_text())
+    assert man["best"]["rank_by"] == "calmar"
+    assert man["best"]["variant"] == best["variant"].iloc[0]
+    assert man["best"]["calmar"] == pytest.approx(best["calmar"].iloc[0], rel=1e-11)
+    html = (folder / "index.html").read_text()
+    assert "Best variant (in sample, by Calmar ratio)" in html
+    assert "Calmar ratio heat maps" in html and "by Calmar ratio (CAGR over" in html
+    assert "rank variants by Sharpe ratio on excess returns, whatever --rank-by says" in html
+    assert f"highest-Sharpe variant is #{man['statistics']['best_variant']}" in html
+
+
 def test_existing_folder_needs_force(folder: Path, capsys) -> None:
     code, _, err = run(capsys, *SMALL, "--quiet", "--out", str(folder.parent))
     assert code == 2 and "already exists" in err and "--force" in err
@@ -84,8 +116,16 @@ def test_existing_folder_needs_force(folder: Path, capsys) -> None:
     (["--grid", "combine=either,sometimes"], "combine.*must be one of"),
     (["--grid", "drawdown=0.001:0.999:0.001", "--grid", "shift=0:1:0.001",
       "--grid", "defensive=0:1:0.1"], r"= 10,999,989 variants, over the 10,000,000 limit.*--yes"),
+    (["--grid", "drawdown=0:1:0.000000001"], r"\(1000000001\) = 1,000,000,001 variants, over "
+                                             r"the 10,000,000 limit"),
     (["--strategy", "nope"], "--strategy nope: not a \\[\\[strategy\\]\\]"),
+    (["--start", "foo"], r"--start: expected YYYY-MM-DD, got 'foo'"),
+    (["--start", "2020-13-01"], r"--start: expected YYYY-MM-DD, got '2020-13-01' \(month"),
+    (["--end", "2020-02-30"], r"--end: expected YYYY-MM-DD, got '2020-02-30' \(day"),
+    (["--start", "2020-01-04", "--end", "2020-01-05"],
+     r"no trading day from 2020-01-04 to 2020-01-05 .*covers 2006-07-03 to 2026-07-31"),
     (["--pbo-blocks", "5"], "even number"),
+    (["--chunk", "0"], "--chunk must be at least 1 variant, got 0"),
     (["--scheduler", "localhost:8786"], "tcp://HOST:PORT"),
 ])
 def test_bad_input_is_one_error_exit_2(capsys, tmp_path: Path, args, message) -> None:

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "scripts" / "configs" / "rowing_boat.toml"
 GRID = ["drawdown=0.03,0.05,0.08", "shift=0.5,1", "years=0,3", "trend_months=6,10",
         "defensive=0,0.5"]
-FILES = ("variants.parquet", "best.csv", "top_returns.parquet")
+FILES = ("variants.parquet", "best.csv", "top_returns.parquet", "index.html")
 
 
 @pytest.mark.slow

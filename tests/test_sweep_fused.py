@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from numba import njit
 
+from engine.errors import ConfigError
 from engine.experiment import load_experiment
 from engine.metrics import summary
 from engine.report.scorecard import rule_rebalances, scorecard
@@ -197,10 +198,10 @@ def test_cash_sleeve_remainder_equals_backtest_with_cash(exp, swept):
     vec = np.ascontiguousarray(problem.grid.vectors(to_vector, ids))
     on_change, band = problem.trading(vec)
     group = problem.grid.group_ids(problem.group_names, ids)
-    first, offsets, fill_rel, inputs = problem.stacked()
+    first, offsets, lead, fill_rel, inputs = problem.stacked()
     out = np.empty((ids.size, N_COLS))
     monthly = np.empty((ids.size, problem.month_last.size), dtype=np.float32)
-    fused_nb(_partial_rule, problem.close, group, first, offsets, fill_rel, inputs, vec,
+    fused_nb(_partial_rule, problem.close, group, first, offsets, lead, fill_rel, inputs, vec,
              problem.sleeve_map, cash_map, True, on_change, band, problem.band_relative,
              problem.fee, problem.slippage, False, problem.rf.copy(), problem.start,
              problem.stop, problem.month_last, problem.rf_month, out, monthly,
@@ -223,3 +224,86 @@ def test_cash_sleeve_remainder_equals_backtest_with_cash(exp, swept):
                         ("cost_total", nb.COST_TOTAL), ("n_rebalances", nb.N_REBALANCES)):
             assert out[row, slot] == pytest.approx(expect[k], rel=1e-9, abs=1e-15), (v, k)
         assert out[row, nb.COSTS] > 0
+
+
+#: a start date inside an unwind of the sample's concentration signal: a rule with state (the
+#: unwind, the breakout-driven tilt) is "on" at the start when it runs over the whole history
+START = "2008-08-30"
+START_GRIDS = {
+    "concentration_unwind": ["drawdown=0.03,0.05,0.08", "shift=0.5,1"],
+    "rowing_boat": ["drawdown=0.03,0.05", "shift=0.5,1", "years=none,3",
+                    "schedule=monthly,quarterly"],
+}
+
+
+@pytest.fixture(scope="module")
+def exp_start():
+    return load_experiment(CONFIG, start=START)
+
+
+@pytest.mark.parametrize("name", sorted(START_GRIDS))
+def test_sweep_with_a_start_date_equals_single_backtests(exp_start, name):
+    """With a start date, `rowboat run` runs the rule over the whole history and trades its
+    decisions from the start on — the state it has built ("unwind on") carries into the start.
+    Every variant of the sweep equals that single backtest + summary, and the config's own
+    variant equals the run's numbers."""
+    exp = exp_start
+    cfg, c = exp.config, exp.config.costs
+    strat = cfg.strategy(name).strategy
+    problem = prepare(exp, name, START_GRIDS[name])
+    metrics, monthly = execute(problem, chunk=5)
+    result = finish(problem, metrics, monthly, top=2)
+    s, e = problem.period
+    assert exp.panel.dates[0] > exp.history.dates[0]
+    carried = 0
+    for v in range(problem.n_variants):
+        p = problem.grid.variant(v)
+        tg = strat.targets(exp.history, p, cfg.bound_signals(name)).loc[exp.panel.dates[0]:]
+        # the case this test is about: a rule started fresh at the start decides otherwise
+        fresh = strat.targets(exp.panel, p, cfg.bound_signals(name))
+        carried += int(not fresh.reindex(tg.index).equals(tg))
+        res = backtest(exp.panel, tg, lag=cfg.run.lag, rebalance=p.rebalance or c.rebalance,
+                       band=p.band if p.band is not None else c.band,
+                       band_relative=c.band_relative, fee=c.fee, slippage=c.slippage)
+        expect = summary(res.returns.loc[s:e], exp.rf.loc[s:e])
+        row = result.variants.loc[v]
+        for k in KEYS:
+            assert row[k] == pytest.approx(expect[k], rel=1e-9, abs=1e-12), (name, v, k)
+        for k in DATE_KEYS:
+            assert (pd.isna(row[k]) and pd.isna(expect[k])) or row[k] == expect[k], (v, k)
+        assert row["rebalances"] == len(res.rebalances)
+        check_trading(row, res, s, e, exp.rf.loc[s:e], (name, v))
+    assert carried > 0
+    # the config's params are a variant: the sweep reports the run's Sharpe
+    base = cfg.strategy(name).params
+    v = next(i for i in range(problem.n_variants) if problem.grid.variant(i) == base)
+    run = exp.results[name].returns.loc[s:e]
+    assert result.variants.loc[v, "sharpe"] == pytest.approx(
+        summary(run, exp.rf.loc[s:e])["sharpe"], rel=1e-9, abs=1e-12)
+
+
+def test_rank_by_orders_the_top_and_keeps_the_statistics_on_sharpe(exp, swept):
+    """--rank-by sortino|calmar|cagr: the top list, its daily returns and the best variant
+    follow that metric; the DSR, PBO and walk-forward stay those of the Sharpe ranking."""
+    problem, by_sharpe = swept
+    metrics, monthly = execute(problem)
+    s, e = problem.period
+    moved = 0
+    for rank_by in ("sortino", "calmar", "cagr"):
+        result = finish(problem, metrics, monthly, top=5, rank_by=rank_by)
+        col = result.variants[rank_by]
+        assert result.rank_by == rank_by and result.best == result.top[0] == col.idxmax()
+        assert col.loc[result.top].is_monotonic_decreasing
+        assert col.loc[result.top].min() == col.nlargest(5).min()
+        assert list(result.top_returns.columns) == [int(v) for v in result.top]
+        for v in result.top[:2]:
+            res = single(exp, problem.grid.variant(int(v)))
+            np.testing.assert_allclose(result.top_returns[int(v)].to_numpy(),
+                                       res.returns.loc[s:e].to_numpy(), rtol=0, atol=1e-12)
+        assert result.stats.best == by_sharpe.best
+        assert result.stats.as_dict() == by_sharpe.stats.as_dict()
+        moved += int(result.best != by_sharpe.best)
+    assert moved > 0                  # some ranking picks another best than Sharpe does
+    with pytest.raises(ConfigError, match="--rank-by omega: not a ranking metric; use one of "
+                                          "sharpe, sortino, calmar, cagr"):
+        finish(problem, metrics, monthly, rank_by="omega")

@@ -1,6 +1,7 @@
 """Grid parsing and validation: values, ranges, order, and one clear ConfigError per mistake."""
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import pytest
@@ -82,3 +83,121 @@ def test_variant_limit_needs_yes() -> None:
         build_grid(Params, big)
     g = build_grid(Params, ["drawdown=0.1,0.2", "months=1:5:1"], yes=True, max_variants=4)
     assert g.n_variants == 10
+
+
+def test_a_fine_range_is_refused_before_its_values_exist() -> None:
+    """A billion-value range is counted, not built: the limit error comes at once (it used to
+    build the list first — minutes and gigabytes)."""
+    with pytest.raises(ConfigError, match=r"drawdown=\[0.0 … 1.0\] \(1000000001\) = "
+                                          r"1,000,000,001 variants, over the 10,000,000 limit"):
+        build_grid(Params, ["drawdown=0:1:0.000000001"])
+    with pytest.raises(ConfigError, match=r"months=\[1 … 1000000\] \(1000000\) × "
+                                          r"drawdown=\[0.01 … 0.99\] \(99\) = 99,000,000"):
+        build_grid(Params, ["months=1:1000000:1", "drawdown=0.01:0.99:0.01"])
+
+
+CALLS = {"check": 0}
+
+
+@dataclass(frozen=True)
+class Branchy:
+    """A check() whose reads depend on the values (short-circuits), counting its calls."""
+
+    a: float = 0.1
+    b: int = 1
+    c: float = 0.5
+    d: bool = False
+    e: float = 0.0
+
+    def validate(self) -> None:      # the field checks (ranges), then the cross-field rules
+        if not 0 <= self.a <= 1:
+            raise ConfigError(f"a out of range: {self.a}")
+        self.check()
+
+    def check(self) -> None:
+        CALLS["check"] += 1
+        if self.d and self.c > 0.6:
+            raise ConfigError(f"d needs c ≤ 0.6, got {self.c}")
+        if self.a > 0.5 and self.b >= 3:
+            raise ConfigError(f"a = {self.a} > 0.5 needs b < 3, got {self.b}")
+
+
+def first_failure(params_cls, spec):
+    """The reference: every combination built and validated, in variant order."""
+    names = [s.split("=")[0] for s in spec]
+    values = [build_grid(params_cls, [s]).values[0] for s in spec]    # one parameter: no combos
+    for i, combo in enumerate(itertools.product(*values)):
+        try:
+            params_cls(**dict(zip(names, combo))).validate()
+        except ConfigError as exc:
+            shown = ", ".join(f"{k}={v}" for k, v in zip(names, combo))
+            return f"--grid: variant {i} ({shown}): {exc}"
+    return None
+
+
+@pytest.mark.parametrize("spec", [
+    ["a=0.1,0.6,0.9", "b=1,2,3,4", "c=0.5,0.7", "d=false,true"],
+    ["d=false,true", "c=0.5,0.7", "b=1:4:1", "a=0.1,0.6"],
+    ["e=0:1:0.25", "b=3,4", "a=0.2,0.7", "d=true,false", "c=0.7,0.5"],
+    ["e=0:1:0.25", "b=1,2", "a=0.2,0.7", "c=0.5,0.7"],
+])
+def test_combinations_fail_as_one_by_one_validation(spec) -> None:
+    """The first bad variant and its message are what validating every variant in order gives,
+    whatever fields check() happens to read."""
+    expect = first_failure(Branchy, spec)
+    if expect is None:
+        assert build_grid(Branchy, spec).n_variants > 1
+    else:
+        with pytest.raises(ConfigError) as exc:
+            build_grid(Branchy, spec)
+        assert str(exc.value) == expect
+
+
+@pytest.mark.parametrize("spec", [["a=0.1,0.6,0.9", "b=1,2,3,4", "c=0.5,0.7", "d=false,true"],
+                                  ["e=0:1:0.25", "b=1,2", "a=0.2,0.7", "c=0.5,0.7"]])
+def test_without_tracing_every_variant_is_checked_alike(spec, monkeypatch) -> None:
+    """Where reads cannot be traced, the rule runs per variant: the same first error."""
+    import engine.sweep.combos as combos
+
+    monkeypatch.setattr(combos, "_tracer", lambda cls: None)
+    expect = first_failure(Branchy, spec)
+    if expect is None:
+        assert build_grid(Branchy, spec).n_variants > 1
+    else:
+        with pytest.raises(ConfigError) as exc:
+            build_grid(Branchy, spec)
+        assert str(exc.value) == expect
+
+
+def test_combinations_are_checked_once_per_distinct_read_values() -> None:
+    """check() reads a, b, c, d — never e: 25,025 variants differing in e are checked as the
+    few distinct (a, b, c, d) they have, not one by one (each value is also validated alone:
+    1,011 calls)."""
+    CALLS["check"] = 0
+    g = build_grid(Branchy, ["e=0:1:0.001", "b=1:5:1", "c=0.1:0.5:0.1"])
+    assert g.n_variants == 1001 * 5 * 5
+    assert CALLS["check"] < 1 + 1011 + 100
+
+
+def test_a_strategys_cross_field_rule_names_the_first_bad_variant() -> None:
+    """dual momentum: skip_months must stay below months — the first bad variant of a grid over
+    many other fields, with the message validating it alone gives."""
+    from strategies.momentum import GemParams
+
+    spec = ["schedule=monthly,weekly", "months=6,3,12", "hurdle=cash,zero",
+            "skip_months=0:4:1", "fallback=bonds,cash", "band=none,0.02,0.05"]
+    names = [s.split("=")[0] for s in spec]
+    vals = [build_grid(GemParams, [s]).values[0] for s in spec]
+    expect = None
+    for i, combo in enumerate(itertools.product(*vals)):
+        try:
+            GemParams(**dict(zip(names, combo)))
+        except ConfigError as err:
+            shown = ", ".join(f"{k}={v}" for k, v in zip(names, combo))
+            expect = f"--grid: variant {i} ({shown}): {err}"
+            break
+    assert expect is not None
+    assert "variant 78 (schedule=monthly, months=3, hurdle=cash, skip_months=3," in expect
+    with pytest.raises(ConfigError) as exc:
+        build_grid(GemParams, spec)
+    assert str(exc.value) == expect

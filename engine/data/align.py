@@ -7,7 +7,7 @@
 * A ticker without a quote on a calendar day takes its previous close (forward fill), for at
   most ``ffill_limit`` trading days in a row; a longer gap is an error. Filling never reaches
   before a ticker's first date, since the period starts at the latest one. ``Panel.filled``
-  counts the filled days per ticker.
+  counts the filled days per ticker (``Panel.filled_mask`` marks them, so a slice recounts).
 * Fewer than ``min_days`` calendar days is an error.
 """
 from __future__ import annotations
@@ -142,7 +142,8 @@ def build_panel(tr: Mapping[str, pd.Series],
     tr_frame = pd.DataFrame({t: _on_calendar(tr[t], cal) for t in required}, index=cal)
     pr_frame = pd.DataFrame({t: _on_calendar(pr[t], cal) if t in pr else tr_frame[t]
                              for t in required}, index=cal)
-    filled = {t: int((~cal.isin(tr[t].index)).sum()) for t in required}
+    filled_mask = pd.DataFrame({t: ~cal.isin(tr[t].index) for t in required}, index=cal)
+    filled = {t: int(filled_mask[t].sum()) for t in required}
     if fx is not None:
         fx_close = _on_calendar(fx, cal)
         tr_frame = to_base_currency(tr_frame, fx_close)
@@ -150,4 +151,4 @@ def build_panel(tr: Mapping[str, pd.Series],
     return Panel(tr=tr_frame.astype("float64"), pr=pr_frame.astype("float64"),
                  price_return=frozenset(t for t in required if t in pr), sleeves=sleeves,
                  source=source, start_ticker=window.start_ticker, currency=currency,
-                 filled=filled)
+                 filled=filled, filled_mask=filled_mask)

@@ -208,18 +208,21 @@ def _show(args: argparse.Namespace, console: Console) -> int:
     for w in caught:
         if issubclass(w.category, DataWarning):
             print(f"rowboat: warning: {w.message}", file=sys.stderr)
-    print_panel(panel, console)
+    print_panel(panel, console, start_option=args.start is not None)
     return 0
 
 
-def print_panel(panel: Panel, console: Console) -> None:
-    """Sleeves, period, the start ticker, the source and annualised return/volatility."""
+def print_panel(panel: Panel, console: Console, *, start_option: bool = False) -> None:
+    """Sleeves, period, what set the start (a ticker, or ``--start`` when ``start_option`` and
+    the panel was cut later than its data begins), the source and annualised
+    return/volatility."""
     if panel.synthetic:
         console.print("[bold magenta]synthetic sample[/bold magenta] — generated data, not "
                       "market prices")
     console.print(f"source: {panel.source}", markup=False, soft_wrap=True)
     first, last = panel.dates[0].date(), panel.dates[-1].date()
-    start_by = f"; start set by {panel.start_ticker}" if panel.start_ticker else ""
+    start_by = (f"; start set by {panel.start_ticker}" if panel.start_ticker
+                else "; start set by --start" if start_option else "")
     console.print(f"period: {first} to {last} ({len(panel)} trading days{start_by})",
                   markup=False)
     if panel.currency:

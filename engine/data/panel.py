@@ -11,6 +11,7 @@ summing to 1).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -23,6 +24,15 @@ from engine.errors import ConfigError, DataError
 STANDARD_ROLES = ("us_mega", "us", "ex_us", "em", "world", "cash", "bonds")
 
 TRADING_DAYS_PER_YEAR = 252
+
+
+def weight_value(value: object, what: str) -> float:
+    """``value`` as a float when it is a real number — else a :class:`ConfigError` naming
+    ``what``. Text (``"0.6"``, ``"abc"``) and booleans (``true`` is not 1.0) are not weights."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                     np.floating)):
+        raise ConfigError(f"{what} is {value!r}, not a number; give a fraction, e.g. 0.6")
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,8 @@ class Sleeve:
                               f"{len(self.weights)} weights")
         if len(set(self.tickers)) != len(self.tickers):
             raise ConfigError(f"sleeve '{self.role}': a ticker appears twice in the basket")
+        for t, v in zip(self.tickers, self.weights):
+            weight_value(v, f"sleeve '{self.role}': weight of '{t}'")
         w = np.asarray(self.weights, dtype=float)
         if not np.all(np.isfinite(w)) or np.any(w <= 0):
             raise ConfigError(f"sleeve '{self.role}': basket weights must be positive fractions, "
@@ -64,7 +76,8 @@ class Sleeve:
             return cls(role, (spec,), (1.0,))
         if isinstance(spec, Mapping):
             tickers = tuple(str(t) for t in spec)
-            weights = tuple(float(v) for v in spec.values())
+            weights = tuple(weight_value(v, f"sleeve '{role}': weight of '{t}'")
+                            for t, v in zip(tickers, spec.values()))
             total = sum(weights)
             if abs(total - 100.0) < 1e-6 and len(weights) > 1:
                 raise ConfigError(f"sleeve '{role}': basket weights sum to 100; give fractions "
@@ -80,6 +93,26 @@ class Sleeve:
     @property
     def is_basket(self) -> bool:
         return len(self.tickers) > 1
+
+
+def _as_date(value: object, name: str, avail: str) -> pd.Timestamp:
+    """A date for :meth:`Panel.slice`: text must be ``YYYY-MM-DD``; a Timestamp, datetime or
+    date passes. Anything else is a :class:`DataError` that gives the available range."""
+    fix = f"expected YYYY-MM-DD, e.g. 2020-01-31 ({avail})"
+    if isinstance(value, str):
+        text = value.strip()
+        ts = (pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+              if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else pd.NaT)
+    else:
+        try:
+            ts = pd.Timestamp(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            ts = pd.NaT
+    if pd.isna(ts):
+        raise DataError(f"{name} {value!r} is not a date; {fix}")
+    if ts.tz is not None:
+        raise DataError(f"{name} {value!r} carries a time zone; the calendar has none: {fix}")
+    return ts
 
 
 SleeveSpec = Sleeve | str | Sequence[str] | Mapping[str, float]
@@ -126,12 +159,17 @@ class Panel:
     synthetic:
         True for the generated sample universe; every output made from it says so.
     start_ticker:
-        The ticker whose first date set the start of the usable period.
+        The ticker whose first date set the start of the usable period; ``None`` when the
+        start was set by a date (:meth:`slice` with a later ``start``) or is not known.
     currency:
         Base currency the closes are expressed in, when converted (``None`` = as the source).
     filled:
         Ticker → number of trading days (of this panel's calendar) on which the ticker had no
         quote and took its previous close (holiday gaps; see :mod:`engine.data.align`).
+    filled_mask:
+        Optional bool frame (same index and columns as ``tr``): True where the close was
+        filled. :meth:`slice` recounts ``filled`` inside the window from it; a panel built
+        without it keeps the counts it was given (they then describe the whole history).
     """
 
     tr: pd.DataFrame
@@ -144,6 +182,7 @@ class Panel:
     start_ticker: str | None = None
     currency: str | None = None
     filled: Mapping[str, int] = field(default_factory=dict)
+    filled_mask: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ basic views
     @property
@@ -201,10 +240,6 @@ class Panel:
         """Daily simple returns per ticker (first row 0)."""
         return self._frame(kind).pct_change().fillna(0.0)
 
-    def sleeve_returns(self, kind: str = "tr") -> pd.DataFrame:
-        """Daily simple returns per sleeve role (first row 0)."""
-        return pd.DataFrame({r: self.close(r, kind).pct_change().fillna(0.0) for r in self.sleeves})
-
     def _frame(self, kind: str) -> pd.DataFrame:
         if kind == "tr":
             return self.tr
@@ -212,36 +247,20 @@ class Panel:
             return self.pr
         raise ValueError(f"kind must be 'tr' or 'pr', got {kind!r}")
 
-    # ------------------------------------------------------------------ weights by role → ticker
-    def ticker_weights(self, weights: pd.DataFrame) -> pd.DataFrame:
-        """Expand target weights given per sleeve role (columns) into weights per ticker.
-
-        Columns that are tickers already pass through. A basket sleeve's weight is split by its
-        basket weights. Unknown columns are an error naming the valid ones.
-        """
-        out = pd.DataFrame(0.0, index=weights.index, columns=self.tickers)
-        for col in weights.columns:
-            if col in self.sleeves:
-                sl = self.sleeves[col]
-                for t, b in zip(sl.tickers, sl.weights):
-                    out[t] = out[t] + weights[col].to_numpy() * b
-            elif col in self.tr.columns:
-                out[col] = out[col] + weights[col].to_numpy()
-            else:
-                raise ConfigError(f"target weights name '{col}', which is neither a sleeve "
-                                  f"{sorted(self.sleeves)} nor a ticker {sorted(self.tickers)}")
-        used = [t for t in self.tickers if (out[t] != 0).any()]
-        return out[used] if used else out.iloc[:, :0]
-
     # ------------------------------------------------------------------ period
     def slice(self, start: str | pd.Timestamp | None = None,
               end: str | pd.Timestamp | None = None) -> Panel:
-        """The panel between ``start`` and ``end`` (inclusive). Dates outside the data are an
-        error that gives the available range."""
+        """The panel between ``start`` and ``end`` (inclusive; text as ``YYYY-MM-DD``).
+
+        Dates outside the data, unreadable dates and a window without a trading day are a
+        :class:`DataError` that gives the available range. When the window starts after the
+        panel's first date, ``start_ticker`` becomes ``None`` (the start is set by ``start``);
+        ``filled`` is recounted inside the window when ``filled_mask`` is known.
+        """
         first, last = self.dates[0], self.dates[-1]
-        s = pd.Timestamp(start) if start is not None else first
-        e = pd.Timestamp(end) if end is not None else last
         avail = f"the data covers {first.date()} to {last.date()}"
+        s = _as_date(start, "start", avail) if start is not None else first
+        e = _as_date(end, "end", avail) if end is not None else last
         if s < first or s > last:
             raise DataError(f"start {s.date()} is outside the data: {avail}")
         if e > last or e < first:
@@ -249,8 +268,18 @@ class Panel:
         if e < s:
             raise DataError(f"end {e.date()} is before start {s.date()}")
         m = (self.dates >= s) & (self.dates <= e)
+        if not m.any():
+            before, after = self.dates[self.dates < s][-1], self.dates[self.dates > e][0]
+            raise DataError(f"no trading day from {s.date()} to {e.date()} (the nearest are "
+                            f"{before.date()} and {after.date()}; {avail}); widen the period")
+        mask = None if self.filled_mask is None else self.filled_mask.loc[m]
+        filled = (self.filled if mask is None
+                  else {t: int(mask[t].sum()) if t in mask.columns else n
+                        for t, n in self.filled.items()})
+        start_ticker = self.start_ticker if self.dates[m][0] == first else None
         return replace(self, tr=self.tr.loc[m], pr=self.pr.loc[m],
-                       caps=None if self.caps is None else self.caps.loc[m])
+                       caps=None if self.caps is None else self.caps.loc[m],
+                       start_ticker=start_ticker, filled=filled, filled_mask=mask)
 
     def with_sleeves(self, sleeves: Mapping[str, Sleeve]) -> Panel:
         """The same data with other sleeves (each ticker must be in the panel)."""

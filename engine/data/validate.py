@@ -154,13 +154,15 @@ def clean_closes(dates: pd.DatetimeIndex, columns: dict[str, pd.Series], ticker:
     """Check one ticker's closes and return them clean (sorted, unique dates, positive, no NaN).
 
     ``columns``: column name → raw values (strings or numbers) aligned with ``dates`` (NaT where
-    a date was unreadable). ``missing_is_gap``: treat empty cells as days without a quote (a
-    wide file, where a ticker has no value before its first date or on its own holidays)
-    instead of as errors. Date-level checks are the caller's (see :func:`check_dates`).
+    a date was unreadable). ``missing_is_gap``: treat empty cells (an empty CSV cell, a null
+    in Parquet) as days without a quote (a wide file, where a ticker has no value before its
+    first date or on its own holidays) instead of as errors; a non-empty cell that is not a
+    finite number (``n/a``, ``12,34``, ``inf``) is still an error, never a gap. Date-level
+    checks are the caller's (see :func:`check_dates`).
     """
     keep = ~dates.isna()
-    frame = pd.DataFrame({c: pd.to_numeric(pd.Series(v).reset_index(drop=True), errors="coerce")
-                          for c, v in columns.items()})
+    raw = {c: pd.Series(v).reset_index(drop=True) for c, v in columns.items()}
+    frame = pd.DataFrame({c: pd.to_numeric(r, errors="coerce") for c, r in raw.items()})
     frame = frame.where(np.isfinite(frame))  # "inf" is not a price
     frame.index = dates
     frame = frame.loc[keep]
@@ -168,6 +170,8 @@ def clean_closes(dates: pd.DatetimeIndex, columns: dict[str, pd.Series], ticker:
         return frame.astype("float64"), []
     findings: list[Finding] = []
     if missing_is_gap:
+        for c, r in raw.items():
+            findings += _unreadable_cells(r.loc[keep], frame[c], ticker, label, c)
         if len(frame) and frame.isna().all().any():
             col = frame.columns[frame.isna().all().to_numpy()][0]
             findings.append(error(ticker, (
@@ -184,6 +188,24 @@ def clean_closes(dates: pd.DatetimeIndex, columns: dict[str, pd.Series], ticker:
         for col in clean.columns:
             findings += check_moves(clean[col], ticker, label, col)
     return clean.astype("float64"), findings
+
+
+def _unreadable_cells(raw: pd.Series, values: pd.Series, ticker: str, label: str,
+                     column: str) -> list[Finding]:
+    """Cells of a wide file that hold something that is not a finite number (an empty cell or a
+    null is a gap, not an error). ``raw``: the cells as read; ``values``: the same cells as
+    floats (NaN where not a finite number), indexed by date."""
+    empty = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
+    bad = values.isna().to_numpy() & ~empty
+    if not bad.any():
+        return []
+    i = int(np.flatnonzero(bad)[0])
+    n = int(bad.sum())
+    return [error(ticker, (
+        f"{label}: column '{column}': {n} cell{'s' if n > 1 else ''} not a number (first "
+        f"{str(raw.iloc[i]).strip()!r} on {_day(values.index[i])}); write closes as plain "
+        "numbers with a dot for decimals (12.34), or leave the cell empty for a day without "
+        "a quote"))]
 
 
 def summarise(findings: Sequence[Finding]) -> str:

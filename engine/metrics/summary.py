@@ -72,7 +72,8 @@ def align_rf(rf: pd.Series | None, index: pd.DatetimeIndex) -> np.ndarray:
         return np.empty(0)
     if not isinstance(rf, pd.Series) or not isinstance(rf.index, pd.DatetimeIndex):
         raise ConfigError("risk-free: expected a pandas Series of daily returns indexed by date "
-                          f"(e.g. panel.sleeve_returns()['cash']), got {type(rf).__name__}")
+                          "(e.g. panel.close('cash').pct_change().fillna(0.0)), got "
+                          f"{type(rf).__name__}")
     if rf.index.has_duplicates:
         raise ConfigError("risk-free: duplicated dates in the risk-free series; remove them")
     missing = index.difference(rf.index)

@@ -15,20 +15,9 @@ from typing import Any
 import pandas as pd
 
 from engine.errors import ConfigError
-from engine.experiment import Experiment, risk_free_series
+from engine.experiment import Experiment, common_period, risk_free_series
 
-
-def common_period(results: Mapping[str, Any]) -> tuple[tuple[pd.Timestamp, pd.Timestamp], str]:
-    """(first day every Result is invested, last date) and a sentence saying why."""
-    starts = {n: r.start for n, r in results.items()}
-    never = [n for n, s in starts.items() if pd.isna(s)]
-    if never:
-        raise ConfigError(f"strategy '{never[0]}' is never invested (no fill in its backtest); "
-                          "check its targets and dates")
-    last = max(starts, key=lambda n: starts[n])
-    end = next(iter(results.values())).returns.index[-1]
-    return (starts[last], end), f"all strategies invested from {starts[last].date()} ({last} " \
-                                 "starts last)"
+__all__ = ["backtests", "common_period", "report"]
 
 
 def backtests(results: Mapping[str, Any], *, panel: Any, benchmark: str,

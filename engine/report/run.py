@@ -6,13 +6,13 @@ work), runs the experiment, and writes the folder atomically (see :mod:`engine.r
 ``index.html`` (comparison page), ``tearsheets/<strategy>.html`` (quantstats), ``metrics.csv``
 (one row per strategy; fractions), ``returns.csv`` (daily returns over the measurement period),
 ``weights/<strategy>.csv`` (realised end-of-day sleeve weights over the period), ``signals.csv``
-(every signal's outputs over the whole history), ``manifest.json``.
+(every signal's outputs on the run's dates, from its start to its end — computed with the
+history before the start for their warm-ups, which is not written), ``manifest.json``.
 
 Tearsheets render in worker processes while this process draws the page.
 """
 from __future__ import annotations
 
-import hashlib
 import sys
 import time
 from collections.abc import Iterator
@@ -31,8 +31,9 @@ from engine.report.run_page import RunPage, build_run_page
 from engine.report.scorecard import calendar_table, scorecard
 from engine.report.tearsheet import render, start_pool, tearsheet_jobs
 from engine.report.terminal import progress
-from engine.report.writer import (atomic_folder, check_target, git_commit, package_versions,
-                                  safe_name, write_csv, write_manifest, write_metrics_csv)
+from engine.report.writer import (atomic_folder, check_target, config_digest, git_commit,
+                                  package_versions, safe_name, write_csv, write_manifest,
+                                  write_metrics_csv)
 
 
 @dataclass(frozen=True)
@@ -223,8 +224,7 @@ def _manifest(exp: Any, name: str, returns: pd.DataFrame, timings: dict[str, flo
         "config": {"path": str(config_path) if config_path else None,
                    "resolved": str(Path(config_path).resolve()) if config_path else None,
                    "text": config_text,
-                   "sha256": hashlib.sha256(config_text.encode()).hexdigest()
-                   if config_text else None},
+                   "sha256": config_digest(config_text)},
         "data_override": data_override,
         **desc,
         "measured": {"start": returns.index[0], "end": returns.index[-1],

@@ -7,9 +7,9 @@ timestamps of when they were written, so the same inputs give byte-identical fil
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from engine.errors import ConfigError
+from engine import names
 
 #: Floats in metrics.csv: 12 significant digits (rounding far below the 1e-9 agreement bound).
 METRICS_FLOAT = "%.12g"
@@ -32,10 +33,13 @@ PACKAGES = ("rowboat", "numpy", "pandas", "numba", "vectorbt", "quantstats", "ma
             "scipy", "yfinance", "rich")
 
 
-def safe_name(name: str) -> str:
-    """A file/folder name from a strategy or run name: letters, digits, ``._-`` only."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", str(name)).strip("._")
-    return cleaned or "unnamed"
+#: A file/folder name from a strategy or run name (one definition: ``engine.names``).
+safe_name = names.safe_name
+
+
+def config_digest(text: str | None) -> str | None:
+    """SHA-256 (hex) of a config file's text, as manifests record it; None without a text."""
+    return hashlib.sha256(text.encode()).hexdigest() if text else None
 
 
 def check_target(target: Path, *, force: bool) -> None:

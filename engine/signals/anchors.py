@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine.data.panel import weight_value
 from engine.errors import ConfigError, DataError, DataWarning
 
 #: The Magnificent Seven as price series. GOOG and GOOGL both count towards Alphabet, priced by
@@ -97,7 +98,8 @@ def as_anchor_frame(anchors: pd.DataFrame | pd.Series | Mapping, members: list[s
     """Anchors as a DataFrame (dates × ``members``, fractions), from a DataFrame, or — for a
     one-member basket — a Series or mapping date → weight. Errors name the fix."""
     if isinstance(anchors, Mapping) and not isinstance(anchors, pd.DataFrame):
-        anchors = pd.Series({pd.Timestamp(k): float(v) for k, v in anchors.items()})
+        anchors = pd.Series({_anchor_date(k, what): weight_value(v, f"{what}: anchor on {k}")
+                             for k, v in anchors.items()}, dtype=np.float64)
     if isinstance(anchors, pd.Series):
         if len(members) != 1:
             raise ConfigError(f"{what}: a single weight per date fits a one-ticker basket; "
@@ -111,6 +113,12 @@ def as_anchor_frame(anchors: pd.DataFrame | pd.Series | Mapping, members: list[s
     if sorted(cols) != sorted(members):
         raise ConfigError(f"{what}: anchors name {sorted(cols)} but the basket is "
                           f"{sorted(members)}; give one weight column per basket member")
+    for c in anchors.columns:  # text and booleans are not weights (True is not 1.0)
+        col = anchors[c]
+        if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
+            for d, v in col.items():
+                day = d.date() if isinstance(d, pd.Timestamp) else d
+                weight_value(v, f"{what}: anchor weight of '{c}' on {day}")
     frame = anchors.copy()
     frame.columns = cols
     frame.index = pd.DatetimeIndex(pd.to_datetime(frame.index))
@@ -131,6 +139,16 @@ def as_anchor_frame(anchors: pd.DataFrame | pd.Series | Mapping, members: list[s
         d = frame.index[frame.index.duplicated()][0]
         raise DataError(f"{what}: two anchors dated {d.date()}; keep one")
     return frame
+
+
+def _anchor_date(key: object, what: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(key)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        ts = pd.NaT
+    if pd.isna(ts):
+        raise ConfigError(f"{what}: anchor date {key!r} is not a date; write YYYY-MM-DD")
+    return ts
 
 
 def align_anchors(anchors: pd.DataFrame, dates: pd.DatetimeIndex, what: str = "anchors"

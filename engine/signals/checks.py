@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from engine.data.calendar import period_end_flags
 from engine.errors import ConfigError, DataError
 
 
@@ -72,17 +73,8 @@ def days_since_epoch(index: pd.DatetimeIndex) -> np.ndarray:
 
 
 def month_end_flags(index: pd.DatetimeIndex) -> np.ndarray:
-    """True on the last trading day of each month.
-
-    A date is a month-end when the next date is in another month. The final date counts only
-    if it is the last weekday of its month (an incomplete final month has no month-end) — the
-    same rule as the engine's monthly decision dates."""
-    n = len(index)
-    out = np.zeros(n, dtype=np.bool_)
-    if n == 0:
-        return out
-    period = index.year * 12 + index.month
-    out[:-1] = np.asarray(period[1:] != period[:-1])
-    last = index[-1]
-    out[-1] = bool(last.normalize() == (last.normalize() + pd.offsets.BMonthEnd(0)))
-    return out
+    """True on the last trading day of each month: the engine's monthly decision dates (one
+    rule, :func:`engine.data.calendar.period_end_flags`). A date is a month-end when the next
+    date is in another month; the final date counts only if it is the last weekday of its
+    month (an incomplete final month has no month-end)."""
+    return period_end_flags(index, "monthly")

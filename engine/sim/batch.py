@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.errors import ConfigError
-from engine.sim.inputs import MAX_RATE
+from engine.sim.inputs import MAX_RATE, check_closes, check_weights
 from engine.sim.nb import simulate_values_nb
 
 
@@ -29,12 +29,12 @@ def simulate_values(close: np.ndarray, fill_idx: np.ndarray, targets: np.ndarray
     Parameters
     ----------
     close : (T, K) float64
-        Total-return closes (no NaN, > 0).
+        Total-return closes (finite, > 0; else a DataError naming the day and column).
     fill_idx : (D,) int
         Day index of each target row's fill (decision index + lag), strictly increasing.
     targets : (V, D, K) float64, or (D, K) for one portfolio
-        Target weights per variant, fractions of value (checked by the caller; see
-        :func:`engine.sim.backtest` for the checked single-portfolio path).
+        Target weights per variant, fractions of value: finite; without ``allow_leverage``
+        ≥ 0 and each row summing to at most 1 (the checks of :func:`engine.sim.backtest`).
     fee, slippage, band : float or (V,) array
         Fractions (10 bps = 0.001); band 0 = none. Per variant when arrays.
     band_relative, on_change, allow_leverage : bool
@@ -47,9 +47,13 @@ def simulate_values(close: np.ndarray, fill_idx: np.ndarray, targets: np.ndarray
     Same rule and arithmetic as ``backtest`` (GUIDE §3): variant v's row equals
     ``backtest(...).value`` for the same weights to the last bit.
     """
-    close = np.ascontiguousarray(close, dtype=np.float64)
+    try:
+        close = np.ascontiguousarray(close, dtype=np.float64)
+        targets = np.asarray(targets, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ConfigError("close and targets must hold numbers (closes in currency, weights "
+                          "as fractions of value)") from None
     fill_idx = np.ascontiguousarray(fill_idx, dtype=np.int64)
-    targets = np.asarray(targets, dtype=np.float64)
     single = targets.ndim == 2
     if single:
         targets = targets[None]
@@ -64,6 +68,12 @@ def simulate_values(close: np.ndarray, fill_idx: np.ndarray, targets: np.ndarray
                           f"targets {targets.shape} (need K columns and D rows)")
     if D and (fill_idx[0] < 0 or fill_idx[-1] >= T or np.any(np.diff(fill_idx) <= 0)):
         raise ConfigError(f"fill_idx must be strictly increasing day indices in [0, {T})")
+    check_closes(close, lambda t, k: f"close[{t}, {k}] (day {t}, column {k})")
+    check_weights(targets.reshape(V * D, K), bool(allow_leverage),
+                  lambda r, k: (f"target weight targets[{r // D}, {r % D}, {k}] (variant "
+                                f"{r // D}, fill day {fill_idx[r % D]}, column {k})"),
+                  lambda r: (f"target weights of variant {r // D}, row {r % D} (fill day "
+                             f"{fill_idx[r % D]})"))
     fee_v = _per_variant("fee", fee, V, 0.0, MAX_RATE)
     slip_v = _per_variant("slippage", slippage, V, 0.0, MAX_RATE)
     band_v = _per_variant("band", band, V, 0.0, 1.0)

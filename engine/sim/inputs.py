@@ -7,6 +7,7 @@ the fix. Pandas work is kept to a minimum: index lookups are done once with NumP
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,34 +137,55 @@ def _check_targets(panel, targets) -> tuple[np.ndarray, list[str]]:
     return pos.astype(np.int64), cols
 
 
+def check_weights(vals: np.ndarray, allow_leverage: bool, cell: Callable[[int, int], str],
+                  row: Callable[[int], str]) -> None:
+    """Target weights ``vals`` (N rows × C columns, fractions of value): every entry finite
+    (else :class:`DataError`); without leverage every entry ≥ 0 and each row summing, in column
+    order, to at most 1 + ``SUM_TOL`` (else :class:`ConfigError`). ``cell(r, c)`` names an entry
+    ("target weight for 'us' on 2020-01-31"), ``row(r)`` a row ("target weights on 2020-01-31").
+    """
+    bad = ~np.isfinite(vals)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise DataError(f"{cell(r, c)} is {vals[r, c]} ({int(bad.sum())} missing or infinite "
+                        "entries); give 0.0 for 'hold none', or drop the row")
+    if allow_leverage:
+        return
+    neg = vals < 0
+    if neg.any():
+        r, c = np.argwhere(neg)[0]
+        raise ConfigError(f"{cell(r, c)} is {vals[r, c]:g} (negative = short); pass "
+                          "allow_leverage=True to allow shorts, or use weights >= 0")
+    total = np.zeros(len(vals))
+    for c in range(vals.shape[1]):
+        total = total + vals[:, c]
+    over = total > 1.0 + SUM_TOL
+    if over.any():
+        r = int(np.argmax(over))
+        raise ConfigError(f"{row(r)} sum to {total[r]:.10g} > 1 (leverage); scale them to sum "
+                          "to at most 1 (the rest stays in cash) or pass allow_leverage=True")
+
+
+def check_closes(close: np.ndarray, cell: Callable[[int, int], str]) -> None:
+    """Closes ``close`` (T days × K assets, currency per unit) are finite and positive — else a
+    :class:`DataError`; ``cell(t, k)`` names an entry ("close of 'A' on 2020-01-31")."""
+    ok = np.isfinite(close) & (close > 0)
+    if not ok.all():
+        r, k = np.argwhere(~ok)[0]
+        raise DataError(f"{cell(r, k)} is {close[r, k]}; every traded ticker needs a positive "
+                        "close on every day (start the data later or drop the ticker)")
+
+
 def _check_values(targets: pd.DataFrame, cols: list[str], allow_leverage: bool) -> np.ndarray:
     try:
         vals = targets.to_numpy(dtype=np.float64, copy=True)
     except (TypeError, ValueError):
         raise ConfigError("targets must hold numbers (fractions of value); found non-numeric "
                           "entries") from None
-    bad = ~np.isfinite(vals)
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
-        raise DataError(f"target weight for '{cols[c]}' on {targets.index[r].date()} is "
-                        f"{vals[r, c]} ({int(bad.sum())} missing or infinite entries); give "
-                        "0.0 for 'hold none', or drop the row")
-    if not allow_leverage:
-        neg = vals < 0
-        if neg.any():
-            r, c = np.argwhere(neg)[0]
-            raise ConfigError(f"target weight for '{cols[c]}' on {targets.index[r].date()} is "
-                              f"{vals[r, c]:g} (negative = short); pass allow_leverage=True to "
-                              "allow shorts, or use weights >= 0")
-        total = np.zeros(len(vals))
-        for c in range(len(cols)):
-            total = total + vals[:, c]
-        over = total > 1.0 + SUM_TOL
-        if over.any():
-            r = int(np.argmax(over))
-            raise ConfigError(f"target weights on {targets.index[r].date()} sum to "
-                              f"{total[r]:.10g} > 1 (leverage); scale them to sum to at most 1 "
-                              "(the rest stays in cash) or pass allow_leverage=True")
+    day = targets.index
+    check_weights(vals, allow_leverage,
+                  lambda r, c: f"target weight for '{cols[c]}' on {day[r].date()}",
+                  lambda r: f"target weights on {day[r].date()}")
     return vals
 
 
@@ -236,12 +258,7 @@ def prepare(panel, targets: pd.DataFrame, *, lag: int = 1, rebalance: str = "dec
             t for name in columns for t in _column_map(panel, name)[0]]))
     tickers = [all_tickers[i] for i in used]
     close = np.ascontiguousarray(panel.tr.to_numpy(dtype=np.float64)[:, used])
-    ok = np.isfinite(close) & (close > 0)
-    if not ok.all():
-        r, k = np.argwhere(~ok)[0]
-        raise DataError(f"close of '{tickers[k]}' on {panel.dates[r].date()} is {close[r, k]}; "
-                        "every traded ticker needs a positive close on every panel date "
-                        "(start the panel later or drop the ticker)")
+    check_closes(close, lambda r, k: f"close of '{tickers[k]}' on {panel.dates[r].date()}")
     return Plan(dates=panel.dates, tickers=tickers, close=close,
                 weights=np.ascontiguousarray(weights_all[:, used]),
                 fill_idx=np.ascontiguousarray(day + lag), decision_idx=day, columns=columns,

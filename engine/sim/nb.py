@@ -109,6 +109,12 @@ def _simulate(close: np.ndarray, fill_idx: np.ndarray, targets: np.ndarray, on_c
     t = 0
     while t < T:
         if t == next_fill:
+            # ---- 1. value before trading, summed as vectorbt sums it; computed once for the
+            # band test and the orders (nothing changes between them)
+            value = cash
+            for k in range(K):
+                if pos[k] != 0:
+                    value += pos[k] * close[t, k]
             # ---- the rebalance decision (before trading, on today's closes)
             trade = True
             if applied:
@@ -120,10 +126,6 @@ def _simulate(close: np.ndarray, fill_idx: np.ndarray, targets: np.ndarray, on_c
                     if same:
                         trade = False
                 if trade and band > 0.0:
-                    value = cash
-                    for k in range(K):
-                        if pos[k] != 0:
-                            value += pos[k] * close[t, k]
                     off = False
                     if value > 0.0:
                         for k in range(K):
@@ -139,12 +141,8 @@ def _simulate(close: np.ndarray, fill_idx: np.ndarray, targets: np.ndarray, on_c
                 traded_out[d] = 0.0
                 cost_out[d] = 0.0
             if trade:
-                # ---- 1. value before trading, summed as vectorbt sums it; vectorbt rejects
-                # target-percent orders when it is <= 0 (within 1e-12): the portfolio is bust
-                value = cash
-                for k in range(K):
-                    if pos[k] != 0:
-                        value += pos[k] * close[t, k]
+                # vectorbt rejects target-percent orders when the value is <= 0 (within
+                # 1e-12): the portfolio is bust
                 trade = value > ABS_TOL
             if trade:
                 traded = 0.0

@@ -11,11 +11,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from engine.data.calendar import PERIODS, period_end_flags
 from engine.errors import ConfigError
 
-#: freq → pandas period code
-_PERIODS = {"weekly": "W-FRI", "monthly": "M", "quarterly": "Q", "yearly": "Y"}
-FREQS = ("daily", *_PERIODS)
+FREQS = ("daily", *PERIODS)
 
 
 def schedule_dates(dates: pd.DatetimeIndex, freq: str) -> pd.DatetimeIndex:
@@ -24,25 +23,15 @@ def schedule_dates(dates: pd.DatetimeIndex, freq: str) -> pd.DatetimeIndex:
     ``freq``: ``"daily"`` (every date), ``"weekly"`` (weeks ending Friday), ``"monthly"``,
     ``"quarterly"`` or ``"yearly"``. The last date of ``dates`` counts only when it is the last
     weekday (Monday–Friday) of its period; holidays are not known, so a final Thursday before a
-    Good Friday does not count either.
+    Good Friday does not count either (:func:`engine.data.calendar.period_end_flags`, the rule
+    the breakout signal's month ends share).
     """
     if freq not in FREQS:
         raise ConfigError(f"rebalance frequency '{freq}' is not known; use one of {list(FREQS)}")
     dates = pd.DatetimeIndex(dates)
-    if len(dates) == 0:
+    if freq == "daily" or len(dates) == 0:
         return dates
-    if freq == "daily":
-        return dates
-    code = _PERIODS[freq]
-    periods = dates.to_period(code)
-    codes = np.asarray(periods.asi8)
-    is_end = np.empty(len(dates), dtype=bool)
-    is_end[:-1] = codes[1:] != codes[:-1]
-    last_period = periods[-1]
-    last_weekday = pd.bdate_range(last_period.start_time.normalize(),
-                                  last_period.end_time.normalize())[-1]
-    is_end[-1] = dates[-1].normalize() == last_weekday
-    return dates[is_end]
+    return dates[period_end_flags(dates, freq)]
 
 
 def fixed_mix(panel, weights: Mapping[str, float], freq: str = "monthly") -> pd.DataFrame:

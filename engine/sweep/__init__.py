@@ -4,7 +4,8 @@
 strategy's grid through the fused kernel (the strategy's own rule → the engine's simulation →
 the engine's streaming metrics, one pass per variant, numba ``prange``), reports the Deflated
 Sharpe Ratio of the best, the Probability of Backtest Overfitting (CSCV) and a walk-forward, and
-writes ``results/<name>-sweep/``. Modules: ``grid`` (parsing, validation), ``problem`` (arrays
+writes ``results/<name>-sweep/``. Modules: ``grid`` (parsing, validation), ``combos`` (the
+params' cross-field rules over every combination), ``problem`` (arrays
 per signal group), ``fused`` (the kernel), ``dask`` (chunks on a cluster), ``overfit`` and
 ``walkforward`` (the statistics), ``stats``, ``api``, ``output``, ``page``, ``cli``,
 ``bench_c`` (Task C of the benchmark).

@@ -7,14 +7,14 @@ the top N for their daily returns, computes the overfitting statistics and write
 
 ``variants.parquet`` (one row per variant: its number, the swept params, its signal group and
 metrics over the measured period — trading metrics included, defined as the run page's scorecard
-defines them: see :data:`TRADING_COLS`), ``best.csv`` (the top N by Sharpe with every param),
+defines them: see :data:`TRADING_COLS`), ``best.csv`` (the top N by the ranking metric —
+Sharpe unless ``rank_by`` says sortino, calmar or cagr — with every param),
 ``top_returns.parquet`` (their daily returns), ``index.html`` (the sweep page) and
 ``manifest.json``. The folder is ``<out>/<run name>-sweep/`` when the swept strategy has the
 run's name, else ``<out>/<run name>-<strategy>-sweep/``.
 """
 from __future__ import annotations
 
-import hashlib
 import math
 import sys
 import time
@@ -47,6 +47,9 @@ TRADING_COLS = {"turnover_per_year": nb.TURNOVER, "costs_per_year": nb.COSTS,
 DATE_COLS = {"max_dd_peak": nb.DD_PEAK, "max_dd_start": nb.DD_START,
              "max_dd_trough": nb.DD_TROUGH, "max_dd_end": nb.DD_END,
              "max_dd_recovery": nb.DD_RECOVERY}
+#: metrics the top list, the best variant and the heat maps can rank by (higher is better); the
+#: overfitting statistics (DSR, PBO, walk-forward) always rank by Sharpe on excess returns
+RANK_METRICS = ("sharpe", "sortino", "calmar", "cagr")
 METRIC_ORDER = ("cagr", "volatility", "sharpe", "sortino", "max_drawdown", "max_dd_peak",
                 "max_dd_start", "max_dd_trough", "max_dd_end", "max_dd_recovery", "calmar",
                 "total_return", "days", "skew", "kurtosis", "turnover_per_year",
@@ -56,9 +59,10 @@ METRIC_ORDER = ("cagr", "volatility", "sharpe", "sortino", "max_drawdown", "max_
 @dataclass(frozen=True, eq=False)
 class SweepResult:
     """A finished sweep. ``variants``: one row per variant (index ``variant``); ``top``: the top
-    N variant numbers by Sharpe (best first); ``top_returns``: their daily returns over the
-    measured period (columns = variant numbers); ``monthly``: (V, M) float32 monthly excess
-    returns of every variant; ``path``: the results folder (None when not written)."""
+    N variant numbers by ``rank_by`` (best first; :attr:`best` is the first); ``top_returns``:
+    their daily returns over the measured period (columns = variant numbers); ``monthly``: (V,
+    M) float32 monthly excess returns of every variant; ``path``: the results folder (None when
+    not written). ``stats.best`` is the highest-Sharpe variant, whose DSR ``stats`` gives."""
 
     problem: SweepProblem
     variants: pd.DataFrame
@@ -69,10 +73,12 @@ class SweepResult:
     path: Path | None
     timings: dict[str, float] = field(default_factory=dict)
     scheduler: str | None = None
+    rank_by: str = "sharpe"
 
     @property
     def best(self) -> int:
-        return self.stats.best
+        """The best variant by ``rank_by`` (in sample)."""
+        return int(self.top[0])
 
     @property
     def best_params(self) -> Any:
@@ -100,6 +106,12 @@ def default_chunk(n_variants: int) -> int:
     return max(256, math.ceil(n_variants / 20))
 
 
+def check_chunk(chunk: int | None) -> None:
+    """``--chunk``: None (the default size) or at least 1 variant — else a ConfigError."""
+    if chunk is not None and int(chunk) < 1:
+        raise ConfigError(f"--chunk must be at least 1 variant, got {chunk}")
+
+
 def chunks_of(n: int, size: int) -> list[tuple[int, int]]:
     return [(s, min(s + size, n)) for s in range(0, n, size)]
 
@@ -109,9 +121,8 @@ def execute(problem: SweepProblem, *, scheduler: str | None = None, chunk: int |
     """Every variant's (metrics (V, N_COLS), monthly excess returns (V, M) float32), locally or
     on the Dask cluster at ``scheduler``; ``bar`` is a rich Progress (or None)."""
     n = problem.n_variants
+    check_chunk(chunk)
     size = default_chunk(n) if chunk is None else int(chunk)
-    if size < 1:
-        raise ConfigError(f"--chunk must be at least 1 variant, got {chunk}")
     parts = chunks_of(n, size)
     metrics = np.empty((n, N_COLS))
     monthly = np.empty((n, problem.month_last.size), dtype=np.float32)
@@ -133,10 +144,18 @@ def execute(problem: SweepProblem, *, scheduler: str | None = None, chunk: int |
     return metrics, monthly
 
 
-def ranked(sharpe: np.ndarray) -> np.ndarray:
-    """Variant numbers by Sharpe, best first; NaN last; ties by variant number."""
-    key = np.where(np.isnan(sharpe), -np.inf, sharpe)
-    return np.lexsort((np.arange(sharpe.size), -key))
+def ranked(score: np.ndarray) -> np.ndarray:
+    """Variant numbers by ``score`` (e.g. Sharpe), highest first; NaN last; ties by variant
+    number."""
+    key = np.where(np.isnan(score), -np.inf, score)
+    return np.lexsort((np.arange(score.size), -key))
+
+
+def check_rank_by(rank_by: str) -> str:
+    if rank_by not in RANK_METRICS:
+        raise ConfigError(f"--rank-by {rank_by}: not a ranking metric; use one of "
+                          f"{', '.join(RANK_METRICS)}")
+    return rank_by
 
 
 def variants_frame(problem: SweepProblem, metrics: np.ndarray) -> pd.DataFrame:
@@ -184,12 +203,15 @@ def run_sweep(config: str | Path | Any, *, strategy: str, grid: GridSpec = None,
               scheduler: str | None = None, chunk: int | None = None, top: int = 20,
               out: str | Path = "results", force: bool = False, yes: bool = False,
               pbo_blocks: int = 16, wf_train: int = 60, wf_test: int = 12,
-              wf_anchored: bool = False, write: bool = True, progress: bool = False,
-              argv: list[str] | None = None) -> SweepResult:
+              wf_anchored: bool = False, rank_by: str = "sharpe", write: bool = True,
+              progress: bool = False, argv: list[str] | None = None) -> SweepResult:
     """Sweep ``strategy`` (a ``[[strategy]]`` name of the config, or a registered rule) over
     ``grid`` (``["param=v1,v2", "param=start:stop:step", …]`` or a mapping; None = the
-    strategy's documented GRID). See the module doc for the outputs; ``write=False`` returns
-    the result without writing a folder. Raises ConfigError/DataError (exit 2) for bad input."""
+    strategy's documented GRID). ``rank_by`` (sharpe, sortino, calmar, cagr) orders the top
+    list and picks the best variant and the heat maps' metric; the DSR, PBO and walk-forward
+    stay on Sharpe ratios of excess returns. See the module doc for the outputs; ``write=False``
+    returns the result without writing a folder. Raises ConfigError/DataError (exit 2) for bad
+    input."""
     from engine.config import load_config
     from engine.experiment import load_experiment
     from engine.report.terminal import progress as progress_bar
@@ -201,8 +223,8 @@ def run_sweep(config: str | Path | Any, *, strategy: str, grid: GridSpec = None,
                            wf_anchored=wf_anchored)
     if top < 1:
         raise ConfigError(f"--top must be at least 1, got {top}")
-    if chunk is not None and chunk < 1:
-        raise ConfigError(f"--chunk must be at least 1 variant, got {chunk}")
+    check_chunk(chunk)                  # before any work
+    check_rank_by(rank_by)
     if scheduler:
         from engine.sweep.dask import check_address
         check_address(scheduler)
@@ -228,7 +250,7 @@ def run_sweep(config: str | Path | Any, *, strategy: str, grid: GridSpec = None,
         metrics, monthly = execute(problem, scheduler=scheduler, chunk=chunk, bar=bar)
         timings["variants"] = time.perf_counter() - t
     result = finish(problem, metrics, monthly, top=top, options=options, timings=timings,
-                    scheduler=scheduler)
+                    scheduler=scheduler, rank_by=rank_by)
     if write:
         from engine.sweep.output import write_folder
         t = time.perf_counter()
@@ -247,38 +269,41 @@ def _with_path(result: SweepResult, path: Path) -> SweepResult:
 
 def finish(problem: SweepProblem, metrics: np.ndarray, monthly: np.ndarray, *, top: int = 20,
            options: StatsOptions = StatsOptions(), timings: dict[str, float] | None = None,
-           scheduler: str | None = None) -> SweepResult:
-    """Rank, re-run the top N for daily returns, compute the statistics, build the tables."""
+           scheduler: str | None = None, rank_by: str = "sharpe") -> SweepResult:
+    """Rank by ``rank_by``, re-run the top N for daily returns, compute the statistics (on
+    Sharpe ratios, whatever the ranking), build the tables."""
+    from engine.sweep.stats import best_variant
+
     timings = {} if timings is None else timings
     t = time.perf_counter()
     sharpe = metrics[:, nb.SHARPE]
-    order = ranked(sharpe)
+    order = ranked(metrics[:, FLOAT_COLS[check_rank_by(rank_by)]])
     top_ids = np.ascontiguousarray(order[:min(top, order.size)])
-    daily = run_variants(problem, top_ids, daily=True).daily
+    by_sharpe = best_variant(sharpe)         # the DSR's variant: the top list may not hold it
+    extra = [] if by_sharpe in top_ids else [by_sharpe]
+    daily = run_variants(problem, np.r_[top_ids, extra].astype(np.int64), daily=True).daily
     assert daily is not None
     dates = problem.measured_dates
-    top_returns = pd.DataFrame(daily.T, index=dates, columns=[int(v) for v in top_ids])
+    top_returns = pd.DataFrame(daily[:top_ids.size].T, index=dates,
+                               columns=[int(v) for v in top_ids])
     top_returns.columns.name = "variant"
     timings["top"] = time.perf_counter() - t
     t = time.perf_counter()
     rf = problem.rf[problem.start:problem.stop]
-    stats = sweep_statistics(sharpe, monthly, daily[0] - rf, options)
+    row = top_ids.size if extra else int(np.flatnonzero(top_ids == by_sharpe)[0])
+    stats = sweep_statistics(sharpe, monthly, daily[row] - rf, options)
     timings["stats"] = time.perf_counter() - t
     variants = variants_frame(problem, metrics)
     return SweepResult(problem=problem, variants=variants, top=top_ids, top_returns=top_returns,
                        monthly=monthly, stats=stats, path=None, timings=timings,
-                       scheduler=scheduler)
-
-
-def config_digest(text: str | None) -> str | None:
-    return hashlib.sha256(text.encode()).hexdigest() if text else None
+                       scheduler=scheduler, rank_by=rank_by)
 
 
 def manifest(result: SweepResult, exp: Any, *, config: str | Path | None, argv: list[str] | None,
              chunk: int | None) -> dict[str, Any]:
     """manifest.json's content."""
     from engine.report.experiment_view import run_description
-    from engine.report.writer import git_commit, package_versions
+    from engine.report.writer import config_digest, git_commit, package_versions
 
     p = result.problem
     text = Path(config).read_text(encoding="utf-8") if config is not None else None
@@ -302,8 +327,9 @@ def manifest(result: SweepResult, exp: Any, *, config: str | Path | None, argv: 
                  "base": {k: getattr(p.grid.base, k) for k in p.grid.base.__dataclass_fields__}},
         "execution": {"scheduler": result.scheduler or "local",
                       "chunk": chunk, "top": int(result.top.size)},
-        "best": {"variant": result.best, "sharpe": float(result.variants.at[result.best,
-                                                                             "sharpe"])},
+        "best": {"variant": result.best, "rank_by": result.rank_by,
+                 result.rank_by: float(result.variants.at[result.best, result.rank_by]),
+                 "sharpe": float(result.variants.at[result.best, "sharpe"])},
         "statistics": result.stats.as_dict(),
         "files": {"index": "index.html", "variants": "variants.parquet", "best": "best.csv",
                   "top_returns": "top_returns.parquet"},

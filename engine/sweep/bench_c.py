@@ -11,8 +11,10 @@ daily simulation, 5 bps fee + 5 bps slippage, 2-point band. The grid:
 
 Timed (warm: one run first to compile / load numba's cache, then the median of ``runs``):
 ``seconds`` = rule inputs of every signal group (signals and sampling included) + every
-variant through the fused kernel + the top-20 re-run for daily returns; ``stats_seconds`` = DSR,
-PBO (16 blocks over the monthly excess returns) and the walk-forward. Loading the CSVs is not
+variant through the fused kernel + the top-20 re-run for daily returns; ``grid_seconds`` =
+parsing and validating the grid (``grid_for``: every value, and the params' cross-field rules
+once per distinct combination of the fields they read), apart; ``stats_seconds`` = DSR, PBO
+(16 blocks over the monthly excess returns) and the walk-forward. Loading the CSVs is not
 timed. ``ns_per_asset_day_variant`` = seconds / (variants × simulated days × traded tickers).
 
 Run alone: ``python -m engine.sweep.bench_c [--quick]`` prints ``{"task_c": {...}}``; the
@@ -29,9 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-SHARED_PRICES = Path(os.environ.get("ROWBOAT_SHARED_DATA",
-                                    ROOT.parent / "shared" / "data")) / "prices"
+from engine.bench import ROOT, SHARED_PRICES
+
 SLEEVES = {"us_mega": "MGK", "us": "SPY", "ex_us": "ACWX", "em": "EEM", "bonds": "AGG",
            "cash": "BIL"}
 SIGNAL_ONLY = ("ACWI",)
@@ -78,7 +79,8 @@ def run_task_c(quick: bool = False, runs: int = 3, prices: Path | None = SHARED_
     raw, desc = config_dict(prices)
     cfg = config_from_dict(raw, base_dir=ROOT)
     exp = load_experiment(cfg)                       # CSVs → panel: not timed
-    grid = grid_for(cfg, "rowing_boat", QUICK_GRID if quick else GRID)
+    spec = QUICK_GRID if quick else GRID
+    grid = grid_for(cfg, "rowing_boat", spec)
 
     def sweep():
         problem = prepare(exp, "rowing_boat", grid)   # signals + rule inputs per group
@@ -94,8 +96,11 @@ def run_task_c(quick: bool = False, runs: int = 3, prices: Path | None = SHARED_
 
     out = sweep()                                    # warm-up: compile or load the cache
     stats(out)
-    times, cpu_times, stat_times = [], [], []
+    times, cpu_times, stat_times, grid_times = [], [], [], []
     for _ in range(max(1, runs)):
+        t = time.perf_counter()
+        grid = grid_for(cfg, "rowing_boat", spec)
+        grid_times.append(time.perf_counter() - t)
         t, c = time.perf_counter(), time.process_time()
         out = sweep()
         times.append(time.perf_counter() - t)
@@ -107,7 +112,8 @@ def run_task_c(quick: bool = False, runs: int = 3, prices: Path | None = SHARED_
     seconds = statistics.median(times)
     V, (T, K) = problem.n_variants, problem.close.shape
     return {
-        "variants": V, "seconds": seconds, "stats_seconds": statistics.median(stat_times),
+        "variants": V, "seconds": seconds, "grid_seconds": statistics.median(grid_times),
+        "stats_seconds": statistics.median(stat_times),
         "peak_rss_mb": peak_rss_mb(),
         "ns_per_asset_day_variant": seconds / (V * T * K) * 1e9,
         "runs": len(times), "all_seconds": times,

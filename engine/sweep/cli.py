@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from engine.sweep.api import RANK_METRICS     # (importing engine.sweep imports api anyway)
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("config", type=Path, help="the experiment's TOML file")
@@ -23,6 +25,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="variants per chunk (a Dask task; a progress step locally)")
     parser.add_argument("--top", type=int, default=20, metavar="N",
                         help="variants kept with daily returns and listed in best.csv (20)")
+    parser.add_argument("--rank-by", default="sharpe", choices=RANK_METRICS,
+                        help="metric of the top list, the best variant and the heat maps "
+                             "(default sharpe); the DSR, PBO and walk-forward always use "
+                             "Sharpe ratios of excess returns"),
     parser.add_argument("--data", metavar="sample|yahoo|FOLDER",
                         help="price data instead of the config's [data] source")
     parser.add_argument("--start", help="first date (YYYY-MM-DD), overrides [run] start")
@@ -53,7 +59,8 @@ def main(args: argparse.Namespace) -> int:
                        chunk=args.chunk, top=args.top, out=args.out, force=args.force,
                        yes=args.yes, pbo_blocks=args.pbo_blocks, wf_train=args.wf_train,
                        wf_test=args.wf_test, wf_anchored=args.wf_anchored,
-                       progress=not args.quiet, argv=["rowboat", *sys.argv[1:]])
+                       rank_by=args.rank_by, progress=not args.quiet,
+                       argv=["rowboat", *sys.argv[1:]])
     if not args.quiet:
         print(summary_text(result))
     print(result.index)
@@ -69,10 +76,13 @@ def summary_text(result) -> str:
     lines = [f"{p.n_variants:,} variants of {p.name} in {result.timings.get('variants', 0):.2f} s "
              f"({'dask' if result.scheduler else 'local'}); period {p.period[0].date()} to "
              f"{p.period[1].date()}",
-             f"best #{result.best} ({names or 'base'}): Sharpe {best['sharpe']:.2f}, CAGR "
-             f"{best['cagr']:.1%}, max drawdown {best['max_drawdown']:.1%}"]
+             f"best #{result.best} by {result.rank_by} ({names or 'base'}): Sharpe "
+             f"{best['sharpe']:.2f}, Sortino {best['sortino']:.2f}, Calmar "
+             f"{best['calmar']:.2f}, CAGR {best['cagr']:.1%}, max drawdown "
+             f"{best['max_drawdown']:.1%}"]
     if st.dsr is not None:
-        lines.append(f"deflated Sharpe ratio {st.dsr.dsr:.1%} (hurdle Sharpe "
+        of = "" if st.best == result.best else f" of the highest-Sharpe variant #{st.best}"
+        lines.append(f"deflated Sharpe ratio{of} {st.dsr.dsr:.1%} (hurdle Sharpe "
                      f"{st.dsr.sr0_annual:.2f} for {st.dsr.n_trials:,} trials)")
     if st.pbo is not None:
         lines.append(f"probability of backtest overfitting {st.pbo.pbo:.1%} "

@@ -7,13 +7,14 @@ their base values (the config's, else the strategy's defaults). Variant ``i`` is
 
 Every bad grid is one :class:`~engine.errors.ConfigError` naming the parameter and the fix: an
 unknown parameter, a value of the wrong type, an empty range, a repeated parameter or value, a
-value the strategy's ``Params.validate()`` rejects, or more than ``max_variants`` (10 million)
-variants without ``yes=True`` (``--yes``).
+value the strategy's ``Params.validate()`` rejects (each value alone, then every combination:
+:mod:`engine.sweep.combos`), or more than ``max_variants`` (10 million) variants without
+``yes=True`` (``--yes``) — counted before any value list is built.
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
-import itertools
 import math
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import ConfigError, UserError
+from engine.sweep.combos import check_combinations
 
 MAX_VARIANTS = 10_000_000
 #: a range's values are rounded to this many significant digits (0.1 + 0.2 → 0.3)
@@ -97,8 +99,28 @@ def parse_value(name: str, text: str, kind: type, optional: bool = False) -> Any
                           + (" or none" if optional else "")) from None
 
 
-def parse_values(name: str, text: str, kind: type, optional: bool = False) -> list[Any]:
-    """``"v1,v2,…"`` or ``"start:stop:step"`` (stop included when the steps land on it)."""
+@dataclass(frozen=True)
+class Range:
+    """``start:stop:step`` of an int or float parameter, counted but not built: ``count`` values
+    ``start + k·step`` (floats rounded to :data:`RANGE_DIGITS` significant digits)."""
+
+    start: float
+    step: float
+    count: int
+    kind: type
+
+    def value(self, k: int) -> Any:
+        if self.kind is int:
+            return int(self.start + k * self.step)
+        return float(f"{self.start + k * self.step:.{RANGE_DIGITS}g}")
+
+    def values(self) -> list[Any]:
+        return [self.value(k) for k in range(self.count)]
+
+
+def parse_spec(name: str, text: str, kind: type, optional: bool = False) -> list[Any] | Range:
+    """``"v1,v2,…"`` → the values; ``"start:stop:step"`` → a :class:`Range` (stop included
+    when the steps land on it), checked but not expanded."""
     if ":" in text and kind in (int, float):
         parts = text.split(":")
         if len(parts) != 3:
@@ -111,14 +133,23 @@ def parse_values(name: str, text: str, kind: type, optional: bool = False) -> li
         if count < 1:
             raise ConfigError(f"--grid {name}={text}: empty range (start {start} is past stop "
                               f"{stop} for step {step}); swap start and stop or flip the step")
-        if kind is int:
-            return [int(start + k * step) for k in range(count)]
-        return [float(f"{start + k * step:.{RANGE_DIGITS}g}") for k in range(count)]
+        return Range(start, step, count, kind)
     raw = [v for v in text.split(",")]
     if not text or all(not v.strip() for v in raw):
         raise ConfigError(f"--grid {name}=: no values; give {name}=v1,v2,… or "
                           f"{name}=start:stop:step")
     return [parse_value(name, v, kind, optional) for v in raw]
+
+
+def parse_values(name: str, text: str, kind: type, optional: bool = False) -> list[Any]:
+    """``"v1,v2,…"`` or ``"start:stop:step"`` (stop included when the steps land on it)."""
+    spec = parse_spec(name, text, kind, optional)
+    return spec.values() if isinstance(spec, Range) else spec
+
+
+def _describe_one(name: str, n: int, first: Any, last: Any, listed: Sequence[Any] | None) -> str:
+    s = ", ".join(map(str, listed)) if listed is not None and n <= 4 else f"{first} … {last}"
+    return f"{name}=[{s}] ({n})"
 
 
 @dataclass(frozen=True)
@@ -199,11 +230,22 @@ class Grid:
 
     def describe(self) -> str:
         """e.g. ``drawdown=[0.05 … 0.3] (6) × shift=[0.25, 0.5] (2) = 12 variants``."""
-        def one(n: str, v: tuple[Any, ...]) -> str:
-            s = ", ".join(map(str, v)) if len(v) <= 4 else f"{v[0]} … {v[-1]}"
-            return f"{n}=[{s}] ({len(v)})"
-        body = " × ".join(one(n, v) for n, v in zip(self.names, self.values)) or "(base only)"
-        return f"{body} = {self.n_variants:,} variants"
+        return describe_specs(self.names, self.values)
+
+
+def describe_specs(names: Sequence[str], specs: Sequence[Sequence[Any] | Range]) -> str:
+    """``drawdown=[0.05 … 0.3] (6) × shift=[0.25, 0.5] (2) = 12 variants`` from values or
+    unexpanded ranges."""
+    parts, n = [], 1
+    for name, v in zip(names, specs):
+        if isinstance(v, Range):
+            parts.append(_describe_one(name, v.count, v.value(0), v.value(v.count - 1),
+                                       v.values() if v.count <= 4 else None))
+            n *= v.count
+        else:
+            parts.append(_describe_one(name, len(v), v[0], v[-1], v))
+            n *= len(v)
+    return f"{' × '.join(parts) or '(base only)'} = {n:,} variants"
 
 
 def _make(base: Any, changes: dict[str, Any], what: str | None = None) -> Any:
@@ -237,7 +279,7 @@ def build_grid(params_cls: type, specs: GridSpec, *, base: Any = None, yes: bool
     else:
         items = [split_spec(s) for s in specs]
     names: list[str] = []
-    values: list[tuple[Any, ...]] = []
+    parsed: list[list[Any] | Range] = []
     for name, raw in items:
         if name not in kinds:
             raise ConfigError(f"--grid {name}: unknown parameter of {strategy}; its parameters "
@@ -247,33 +289,33 @@ def build_grid(params_cls: type, specs: GridSpec, *, base: Any = None, yes: bool
                               f"{name}=v1,v2,… option")
         kind, optional = kinds[name]
         if isinstance(raw, str):
-            vals = parse_values(name, raw, kind, optional)
+            spec = parse_spec(name, raw, kind, optional)
         else:
             seq = list(raw) if isinstance(raw, (list, tuple, np.ndarray, range)) else [raw]
             if not seq:
                 raise ConfigError(f"--grid {name}: no values; give at least one")
-            vals = [parse_value(name, str(v), kind, optional) for v in seq]
+            spec = [parse_value(name, str(v), kind, optional) for v in seq]
+        names.append(name)
+        parsed.append(spec)
+    # count before building anything: a fine range is refused at once, not after its values
+    n = math.prod(s.count if isinstance(s, Range) else len(s) for s in parsed)
+    if n > max_variants and not yes:
+        raise ConfigError(f"the grid has {describe_specs(names, parsed)}, over the "
+                          f"{max_variants:,} limit; narrow it or pass --yes to run it anyway")
+    values: list[tuple[Any, ...]] = []
+    for name, spec in zip(names, parsed):
+        vals = spec.values() if isinstance(spec, Range) else spec
         if len(set(vals)) != len(vals):
-            dup = next(v for v in vals if vals.count(v) > 1)
+            counts = collections.Counter(vals)
+            dup = next(v for v in vals if counts[v] > 1)
             raise ConfigError(f"--grid {name}: the value {dup} appears twice; list each value "
                               "once")
-        names.append(name)
         values.append(tuple(vals))
     grid = Grid(params_cls, base, tuple(names), tuple(values))
-    n = grid.n_variants
-    if n > max_variants and not yes:
-        raise ConfigError(f"the grid has {grid.describe()}, over the {max_variants:,} limit; "
-                          "narrow it or pass --yes to run it anyway")
     _make(base, {}, "the base parameters")
     for name, vals in zip(names, values):       # one value at a time: the clearest message
         for v in vals:
             _make(base, {name: v}, f"{name}={v}")
     if len(names) > 1:
-        for i, combo in enumerate(itertools.product(*values)):
-            changes = dict(zip(names, combo))
-            try:
-                dataclasses.replace(base, **changes).validate()
-            except (UserError, ValueError, TypeError) as exc:
-                shown = ", ".join(f"{k}={v}" for k, v in changes.items())
-                raise ConfigError(f"--grid: variant {i} ({shown}): {exc}") from None
+        check_combinations(params_cls, base, grid.names, grid.values)
     return grid

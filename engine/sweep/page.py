@@ -1,7 +1,9 @@
 """The sweep's ``index.html``: one self-contained page in the reports' style (no script, no
-request). Sections: summary, top variants, Sharpe heat maps over every pair of swept parameters
-(the others at the best variant's values), the Deflated Sharpe Ratio, PBO by CSCV (logit
-histogram), walk-forward (equity vs the in-sample best, folds), notes.
+request). Sections: summary, top variants, heat maps over every pair of swept parameters (the
+others at the best variant's values) — all three by the ranking metric (``--rank-by``: Sharpe
+unless sortino, calmar or cagr is asked for) — the Deflated Sharpe Ratio, PBO by CSCV (logit
+histogram), walk-forward (equity vs the in-sample best, folds), notes. The statistics always
+rank by Sharpe ratios of excess returns, and the page says so when the ranking differs.
 """
 from __future__ import annotations
 
@@ -16,6 +18,24 @@ from engine.report.page import Section, bp, cards, chart, day, document, esc, nu
 from engine.sweep import page_charts as charts
 
 SQRT12 = math.sqrt(12.0)
+#: --rank-by metric → (its name on the page, how a value is shown)
+RANKS = {"sharpe": ("Sharpe ratio", num), "sortino": ("Sortino ratio", num),
+         "calmar": ("Calmar ratio", num), "cagr": ("CAGR", pct)}
+
+
+def _rank(result: Any) -> tuple[str, str, Any]:
+    """(column, label, formatter) of the metric the sweep ranks by."""
+    label, fmt = RANKS[result.rank_by]
+    return result.rank_by, label, fmt
+
+
+def _on_sharpe(result: Any, what: str) -> str:
+    """A sentence for the statistics' notes when the ranking is not by Sharpe."""
+    if result.rank_by == "sharpe":
+        return ""
+    return (f" {what} rank variants by Sharpe ratio on excess returns, whatever --rank-by says "
+            f"(here {RANKS[result.rank_by][0]}): the highest-Sharpe variant is "
+            f"#{result.stats.best}.")
 
 
 def _params_text(problem: Any, v: int) -> str:
@@ -31,19 +51,24 @@ def header(result: Any) -> str:
     dsr = result.stats.dsr
     pbo = result.stats.pbo
     best = result.variants.loc[result.best]
+    col, label, fmt = _rank(result)
+    ranked = "" if col == "sharpe" else f"{label} {esc(fmt(best[col]))}, "
     items = [
         ("Variants", f"<b>{p.n_variants:,}</b> in {len(p.groups)} signal group(s); "
                      f"{result.stats.distinct:,} distinct results<br>"
                      f'<span class="note">{esc(p.grid.describe())}</span>'),
         ("Measured period", f"<b>{esc(day(s))} → {esc(day(e))}</b> ({years:.1f} years)<br>"
                             f'<span class="note">{esc(p.period_reason)}</span>'),
-        ("Best variant (in sample)", f"<b>#{result.best}</b>: {esc(_params_text(p, result.best))}"
-                                     f"<br>Sharpe {esc(num(best['sharpe']))}, CAGR "
+        (f"Best variant (in sample, by {label})",
+         f"<b>#{result.best}</b>: {esc(_params_text(p, result.best))}"
+         f"<br>{ranked}Sharpe {esc(num(best['sharpe']))}, CAGR "
                                      f"{esc(pct(best['cagr']))}, max DD "
                                      f"{esc(pct(best['max_drawdown']))}"),
         ("Deflated Sharpe Ratio", "–" if dsr is None else
          f"<b>{esc(pct(dsr.dsr))}</b> probability the best's true Sharpe beats the best of "
-         f"{dsr.n_trials:,} skill-less trials ({esc(num(dsr.sr0_annual))})"),
+         f"{dsr.n_trials:,} skill-less trials ({esc(num(dsr.sr0_annual))})"
+         + ("" if result.stats.best == result.best else
+            f" — of the highest-Sharpe variant, #{result.stats.best}")),
         ("Probability of backtest overfitting", "–" if pbo is None else
          f"<b>{esc(pct(pbo.pbo))}</b> of {pbo.n_combinations:,} CSCV splits put the in-sample "
          f"best at or below the out-of-sample median"),
@@ -77,8 +102,12 @@ def top_section(result: Any) -> Section:
             + "".join(f"<th>{esc(h).replace('_', '_<wbr>')}</th>" for h in head)
             + "</tr></thead><tbody>"
             + "".join(rows) + "</tbody></table></div>")
-    note = (f"The top {len(result.top)} of {p.n_variants:,} by Sharpe ratio (annualised, on "
-            "daily returns in excess of the risk-free sleeve). Percentages are fractions shown "
+    _, label, _ = _rank(result)
+    how = {"sharpe": "annualised, on daily returns in excess of the risk-free sleeve",
+           "sortino": "annualised, on daily returns in excess of the risk-free sleeve",
+           "calmar": "CAGR over the largest drawdown", "cagr": "compound annual growth"}
+    note = (f"The top {len(result.top)} of {p.n_variants:,} by {label} ({how[result.rank_by]}; "
+            "--rank-by). Percentages are fractions shown "
             "as percent. Turnover (one-way) and costs (fees + slippage, in basis points of "
             "value) are per year over the measured period, excluding the initial purchase, as "
             "on the run page; Rebalances counts every rebalance executed from the first fill on "
@@ -92,8 +121,9 @@ def heatmap_section(result: Any) -> Section | None:
     grid = p.grid
     if not grid.names:
         return None
-    sharpe = result.variants["sharpe"].to_numpy()
-    finite = sharpe[np.isfinite(sharpe)]
+    col, label, fmt = _rank(result)
+    score = result.variants[col].to_numpy()
+    finite = score[np.isfinite(score)]
     lo, hi = (float(np.percentile(finite, 2)), float(finite.max())) if finite.size else (0, 0)
     best_codes = grid.codes(np.array([result.best]))[0]
     dims = [k for k, n in enumerate(grid.shape) if n >= 2]
@@ -105,7 +135,7 @@ def heatmap_section(result: Any) -> Section | None:
     parts = []
     for a, b in pairs:
         rows = grid.values[a]
-        cols = grid.values[b] if b is not None else ("Sharpe",)
+        cols = grid.values[b] if b is not None else (label,)
         vals = np.empty((len(rows), len(cols)))
         for i in range(len(rows)):
             for j in range(len(cols)):
@@ -113,7 +143,7 @@ def heatmap_section(result: Any) -> Section | None:
                 codes[a] = i
                 if b is not None:
                     codes[b] = j
-                vals[i, j] = sharpe[np.ravel_multi_index(tuple(codes), grid.shape)]
+                vals[i, j] = score[np.ravel_multi_index(tuple(codes), grid.shape)]
         star = (int(best_codes[a]), int(best_codes[b]) if b is not None else 0)
         fixed = [f"{grid.names[k]}={grid.values[k][best_codes[k]]}" for k in range(len(grid.names))
                  if k not in (a, b)]
@@ -123,21 +153,23 @@ def heatmap_section(result: Any) -> Section | None:
                         if fixed else "")
                      + charts.heat_grid(rows, cols, vals, row_name=grid.names[a],
                                         col_name=grid.names[b] if b is not None else "",
-                                        best=star, lo=lo, hi=hi) + "</div>")
-    note = ("Sharpe ratio (annualised) over each pair of swept parameters, the other parameters "
+                                        best=star, lo=lo, hi=hi, fmt=fmt) + "</div>")
+    unit = " (annualised)" if col in ("sharpe", "sortino") else ""
+    note = (f"{label}{unit} over each pair of swept parameters, the other parameters "
             "held at the best variant's values; ★ marks the best variant. One colour scale for "
-            f"every table (from {lo:.2f}, the 2nd percentile of all variants, to the best, "
-            f"{hi:.2f}). A lone bright cell in a dim table is a warning sign; a broad plateau is "
+            f"every table (from {fmt(lo)}, the 2nd percentile of all variants, to the best, "
+            f"{fmt(hi)}). A lone bright cell in a dim table is a warning sign; a broad plateau is "
             "what a robust rule looks like.")
     layout = ('<div style="display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));'
               'gap:4px 18px">')
-    return Section("heatmaps", "Sharpe heat maps", layout + "".join(parts) + "</div>", note)
+    title = "Sharpe heat maps" if col == "sharpe" else f"{label} heat maps"
+    return Section("heatmaps", title, layout + "".join(parts) + "</div>", note)
 
 
 def dsr_section(result: Any) -> Section:
     dsr = result.stats.dsr
     sharpe = result.variants["sharpe"].to_numpy()
-    best = float(sharpe[result.best])
+    best = float(sharpe[result.stats.best])
     if dsr is None:
         return Section("dsr", "Deflated Sharpe Ratio", "<p>Not available.</p>")
     items = [
@@ -155,7 +187,8 @@ def dsr_section(result: Any) -> Section:
             "variants reaches by luck, from N and the variance of the variants' Sharpe ratios; "
             "the DSR is the probability that the best variant's true Sharpe exceeds SR0, given "
             "its sample length, skewness and kurtosis. Near variants are correlated, so N "
-            "overstates the independent trials and the DSR errs on the cautious side.")
+            "overstates the independent trials and the DSR errs on the cautious side."
+            + _on_sharpe(result, "The DSR, PBO and walk-forward"))
     return Section("dsr", "Deflated Sharpe Ratio", cards(items) + chart(svg, "sharpe-hist"), note)
 
 
@@ -177,7 +210,8 @@ def pbo_section(result: Any) -> Section:
             f"the monthly excess returns are cut into {pbo.n_blocks} blocks; for every choice of "
             "half of them as in-sample, the in-sample best variant is ranked among all variants "
             "out of sample. PBO is the share of splits where it lands at or below the median "
-            "(logit ≤ 0). About 50% means choosing the best in sample carried no information.")
+            "(logit ≤ 0). About 50% means choosing the best in sample carried no information."
+            + _on_sharpe(result, "PBO and the walk-forward"))
     return Section("pbo", "Probability of backtest overfitting", cards(items)
                    + chart(svg, "pbo-logits"), note)
 
@@ -194,8 +228,9 @@ def walk_forward_section(result: Any) -> Section:
     span = slice(wf.start, months.size)
     frame = pd.DataFrame({
         "walk-forward (out of sample)": wf.oos_returns + rf_m[span],
-        f"in-sample best #{result.best}": result.monthly[result.best, span].astype(np.float64)
-        + rf_m[span]}, index=months[span])
+        f"in-sample best #{result.stats.best}":
+        result.monthly[result.stats.best, span].astype(np.float64) + rf_m[span]},
+        index=months[span])
     svg = charts.walk_forward_chart(frame)
     rows = []
     for k in range(wf.n_folds):
@@ -215,7 +250,8 @@ def walk_forward_section(result: Any) -> Section:
             f"({kind}) is chosen and held for the next {wf.test} months; the chart strings those "
             "out-of-sample months together (monthly total returns, growth of 1) against the "
             "variant that is best over the whole period — which no one could have known in "
-            "advance. Sharpe ratios from monthly excess returns, annualised.")
+            "advance. Sharpe ratios from monthly excess returns, annualised."
+            + _on_sharpe(result, "The walk-forward and the variant it is compared with"))
     return Section("walk-forward", "Walk-forward", chart(svg, "walk-forward-equity") + table,
                    note)
 

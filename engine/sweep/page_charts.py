@@ -6,7 +6,7 @@ walk-forward folds); returns are fractions shown as percent.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ def _figure(height: float, ncols: int = 1):
     return plots.figure(height, ncols=ncols)
 
 
+@plots.styled
 def sharpe_histogram(sharpe: np.ndarray, best: float, sr0: float | None) -> str:
     """Histogram of every variant's annualised Sharpe with the best and the DSR hurdle."""
     fig, ax = _figure(3.2)
@@ -39,6 +40,7 @@ def sharpe_histogram(sharpe: np.ndarray, best: float, sr0: float | None) -> str:
     return plots.to_svg(fig)
 
 
+@plots.styled
 def pbo_charts(logits: np.ndarray, is_sr: np.ndarray, oos_sr: np.ndarray, pbo: float) -> str:
     """Left: histogram of the CSCV logits (λ ≤ 0 shaded: overfit). Right: the IS winner's
     out-of-sample vs in-sample Sharpe, one dot per combination."""
@@ -68,7 +70,8 @@ def walk_forward_chart(frame: pd.DataFrame) -> str:
     return plots.equity_chart(frame, colors)
 
 
-def _cell(value: float, lo: float, hi: float, best: bool) -> str:
+def _cell(value: float, lo: float, hi: float, best: bool, fmt: Callable[[float], str] = num
+          ) -> str:
     if not math.isfinite(value):
         return "<td>–</td>"
     t = 0.5 if hi <= lo else (value - lo) / (hi - lo)
@@ -77,19 +80,20 @@ def _cell(value: float, lo: float, hi: float, best: bool) -> str:
         style += ";color:#fff"
     cls = ' class="best"' if best else ""
     mark = " ★" if best else ""
-    return f'<td{cls} style="{style}">{esc(num(value))}{mark}</td>'
+    return f'<td{cls} style="{style}">{esc(fmt(value))}{mark}</td>'
 
 
 def heat_grid(rows: Sequence[object], cols: Sequence[object], values: np.ndarray, *,
               row_name: str, col_name: str, best: tuple[int, int] | None, lo: float,
-              hi: float) -> str:
-    """A table of Sharpe ratios: rows × columns of two parameters' values, tinted on the scale
-    ``lo`` … ``hi`` (the same for every table of the page); ``best`` (row, col) is starred."""
+              hi: float, fmt: Callable[[float], str] = num) -> str:
+    """A table of a metric (Sharpe ratios by default; ``fmt`` shows a value): rows × columns
+    of two parameters' values, tinted on the scale ``lo`` … ``hi`` (the same for every table of
+    the page); ``best`` (row, col) is starred."""
     head = f'<th>{esc(row_name)} ↓ · {esc(col_name)} →</th>' + "".join(
         f"<th>{esc(c)}</th>" for c in cols)
     body = []
     for i, r in enumerate(rows):
-        cells = "".join(_cell(float(values[i, j]), lo, hi, best == (i, j))
+        cells = "".join(_cell(float(values[i, j]), lo, hi, best == (i, j), fmt)
                         for j in range(len(cols)))
         body.append(f'<tr><td class="name">{esc(r)}</td>{cells}</tr>')
     return (f'<div class="tablewrap"><table class="heat" style="width:auto;min-width:100%">'

@@ -24,18 +24,23 @@ import pandas as pd
 
 from engine.errors import ConfigError, DataError
 from engine.sweep.grid import Grid, GridSpec, build_grid
-
-REBALANCE_MODES = ("decision", "change")
+from strategies.params import REBALANCE_MODES
 
 
 @dataclass(frozen=True, eq=False)
 class SignalGroup:
-    """Rule inputs shared by the variants with one combination of the swept signal params."""
+    """Rule inputs shared by the variants with one combination of the swept signal params.
+
+    The rule runs over all ``lead + D`` rows of ``inputs``: the ``lead`` decisions before the
+    run's first date build its state (as in the single backtest, see
+    ``engine.experiment.Experiment.rule_inputs``) but are not traded; the D decisions after
+    them are simulated."""
 
     key: tuple[Any, ...]            #: values of ``SweepProblem.group_names``
-    dates: pd.DatetimeIndex         #: decision dates (warm-up dropped, inside the panel)
+    dates: pd.DatetimeIndex         #: (D,) traded decision dates (inside the panel)
     fill_idx: np.ndarray            #: (D,) int64 day index of each decision's fill
-    inputs: np.ndarray              #: (D, S) float64 C-contiguous
+    inputs: np.ndarray              #: (lead + D, S) float64 C-contiguous
+    lead: int = 0                   #: rule-only rows before the run's first date
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,15 +95,19 @@ class SweepProblem:
     def measured_dates(self) -> pd.DatetimeIndex:
         return self.dates[self.start:self.stop]
 
-    def stacked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The groups for the kernel: (first fill day (G,), row offsets (G + 1,), fill days
-        relative to the group's first fill (ΣD,), inputs (ΣD, S)), C-contiguous, writeable."""
+    def stacked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The groups for the kernel: (first fill day (G,), row offsets (G + 1,), rule-only
+        leading rows (G,), fill days relative to the group's first fill (ΣR,; 0 on the
+        rule-only rows), inputs (ΣR, S)) with R = lead + D rows per group; C-contiguous,
+        writeable."""
         first = np.array([g.fill_idx[0] for g in self.groups], dtype=np.int64)
-        sizes = np.array([g.fill_idx.size for g in self.groups], dtype=np.int64)
+        sizes = np.array([g.inputs.shape[0] for g in self.groups], dtype=np.int64)
         offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        fill_rel = np.concatenate([g.fill_idx - g.fill_idx[0] for g in self.groups])
+        lead = np.array([g.lead for g in self.groups], dtype=np.int64)
+        fill_rel = np.concatenate([np.r_[np.zeros(g.lead, dtype=np.int64),
+                                         g.fill_idx - g.fill_idx[0]] for g in self.groups])
         inputs = np.concatenate([g.inputs for g in self.groups], axis=0)
-        return (first, offsets, np.ascontiguousarray(fill_rel, dtype=np.int64),
+        return (first, offsets, lead, np.ascontiguousarray(fill_rel, dtype=np.int64),
                 np.ascontiguousarray(inputs, dtype=np.float64))
 
     def strategy(self) -> Any:
@@ -193,17 +202,19 @@ def prepare(exp: Any, name: str, grid_spec: GridSpec | Grid = None, *, yes: bool
     groups = []
     for combo in itertools.product(*group_values):
         params = dataclasses.replace(sc.params, **dict(zip(group_names, combo)))
-        ri = exp.inputs(name, params)
-        day = panel.dates.get_indexer(ri.dates)
-        keep = day + lag < T
+        ri, lead = exp.rule_inputs(name, params)
+        day = panel.dates.get_indexer(ri.dates[lead:])
+        keep = day + lag < T            # a prefix: decisions whose fill is inside the panel
         if not keep.any():
             shown = ", ".join(f"{k}={v}" for k, v in zip(group_names, combo)) or "the base"
             raise DataError(f"strategy '{name}' with {shown} makes no decision that fills before "
                             f"{panel.dates[-1].date()} (it {strat.describe_warmup(params)}); "
                             "use a longer period or shorter look-backs")
-        groups.append(SignalGroup(key=tuple(combo), dates=ri.dates[keep],
+        n = lead + int(keep.sum())      # the rule is causal: later rows cannot change these
+        groups.append(SignalGroup(key=tuple(combo), dates=ri.dates[lead:n],
                                   fill_idx=np.ascontiguousarray(day[keep] + lag, dtype=np.int64),
-                                  inputs=np.ascontiguousarray(ri.values[keep], dtype=np.float64)))
+                                  inputs=np.ascontiguousarray(ri.values[:n], dtype=np.float64),
+                                  lead=lead))
 
     # tickers: every ticker of the strategy's sleeves that the panel has, in panel order
     held = [s for s in strat.sleeves if s in panel.sleeves]

@@ -1,0 +1,38 @@
+"""Period ends on a trading calendar: the one rule behind monthly (weekly, quarterly, yearly)
+decision dates and the breakout signal's month-end closes.
+
+A date is the end of its period when the next date of the calendar falls in a later period.
+The calendar's final date has no next date: it counts only when it is the last weekday
+(Monday–Friday) of its period. Exchange holidays are not known, so a final Thursday
+2024-03-28 (Good Friday 2024-03-29 was a holiday) is not a month end in a calendar that stops
+there, although it is one in a calendar that goes on into April — a period end is never
+declared before the period is known to be over.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.errors import ConfigError
+
+#: period name → pandas period code (weeks end on Friday)
+PERIODS = {"weekly": "W-FRI", "monthly": "M", "quarterly": "Q", "yearly": "Y"}
+
+
+def period_end_flags(dates: pd.DatetimeIndex, period: str) -> np.ndarray:
+    """Bool (T,): True on the last trading day of each ``period`` (``"weekly"``,
+    ``"monthly"``, ``"quarterly"`` or ``"yearly"``) in ``dates`` (ascending), by the rule in
+    the module docstring."""
+    if period not in PERIODS:
+        raise ConfigError(f"period '{period}' is not known; use one of {list(PERIODS)}")
+    dates = pd.DatetimeIndex(dates)
+    out = np.zeros(len(dates), dtype=np.bool_)
+    if len(dates) == 0:
+        return out
+    periods = dates.to_period(PERIODS[period])
+    codes = np.asarray(periods.asi8)
+    out[:-1] = codes[1:] != codes[:-1]
+    last = periods[-1]
+    last_weekday = pd.bdate_range(last.start_time.normalize(), last.end_time.normalize())[-1]
+    out[-1] = dates[-1].normalize() == last_weekday
+    return out
