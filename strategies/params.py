@@ -29,11 +29,11 @@ from typing import Any
 import numpy as np
 
 from engine.errors import ConfigError
+from engine.sim.inputs import REBALANCE_MODES  # noqa: F401 - re-exported for configs
 
-#: Decision schedules (decide at the last trading day of each period; "daily" = every day).
+#: Decision schedules (decide at the last trading day of each period; "daily" = every day), in
+#: the order their param-vector codes use (``engine.sim.schedule.FREQS`` lists the same names).
 SCHEDULES = ("monthly", "weekly", "daily", "quarterly", "yearly")
-#: Rebalance modes of ``engine.sim.backtest``.
-REBALANCE_MODES = ("decision", "change")
 
 
 def _meta(kind: str, doc: str, **kw: Any) -> dict[str, Any]:

@@ -179,3 +179,11 @@ def test_signal_docs_give_the_defaults_the_code_uses():
             value = {"true": True, "false": False}.get(text, None)
             value = float(text) if value is None else value
             assert value == default, (kind, key, text, default)
+
+
+def test_schedules_are_the_engines_frequencies():
+    """A schedule a strategy accepts is one the engine can decide on, and no other."""
+    from engine.sim.schedule import FREQS
+    from strategies.params import SCHEDULES
+
+    assert sorted(SCHEDULES) == sorted(FREQS)
