@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import ConfigError, DataError
+from engine.sim.nb_checks import NEGATIVE, NON_FINITE, OVER_ONE, weight_findings_nb
 
 #: Weights may sum to 1 + this without leverage (rounding in user arithmetic).
 SUM_TOL = 1e-9
@@ -144,25 +145,24 @@ def check_weights(vals: np.ndarray, allow_leverage: bool, cell: Callable[[int, i
     order, to at most 1 + ``SUM_TOL`` (else :class:`ConfigError`). ``cell(r, c)`` names an entry
     ("target weight for 'us' on 2020-01-31"), ``row(r)`` a row ("target weights on 2020-01-31").
     """
-    bad = ~np.isfinite(vals)
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
-        raise DataError(f"{cell(r, c)} is {vals[r, c]} ({int(bad.sum())} missing or infinite "
+    vals = np.ascontiguousarray(vals, dtype=np.float64)
+    first_row = np.empty(3, dtype=np.int64)
+    first_col = np.empty(3, dtype=np.int64)
+    n_bad = weight_findings_nb(vals, not allow_leverage, 1.0 + SUM_TOL, first_row, first_col)
+    if n_bad:
+        r, c = first_row[NON_FINITE], first_col[NON_FINITE]
+        raise DataError(f"{cell(r, c)} is {vals[r, c]} ({n_bad} missing or infinite "
                         "entries); give 0.0 for 'hold none', or drop the row")
-    if allow_leverage:
-        return
-    neg = vals < 0
-    if neg.any():
-        r, c = np.argwhere(neg)[0]
+    if first_row[NEGATIVE] >= 0:
+        r, c = first_row[NEGATIVE], first_col[NEGATIVE]
         raise ConfigError(f"{cell(r, c)} is {vals[r, c]:g} (negative = short); pass "
                           "allow_leverage=True to allow shorts, or use weights >= 0")
-    total = np.zeros(len(vals))
-    for c in range(vals.shape[1]):
-        total = total + vals[:, c]
-    over = total > 1.0 + SUM_TOL
-    if over.any():
-        r = int(np.argmax(over))
-        raise ConfigError(f"{row(r)} sum to {total[r]:.10g} > 1 (leverage); scale them to sum "
+    if first_row[OVER_ONE] >= 0:
+        r = int(first_row[OVER_ONE])
+        total = 0.0
+        for c in range(vals.shape[1]):
+            total = total + vals[r, c]
+        raise ConfigError(f"{row(r)} sum to {total:.10g} > 1 (leverage); scale them to sum "
                           "to at most 1 (the rest stays in cash) or pass allow_leverage=True")
 
 
