@@ -10,7 +10,6 @@ ALL of them are invested (the longest warm-up) to the end (GUIDE §6).
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from engine.config import Config, load_config
+from engine.data.calendar import as_date
 from engine.errors import ConfigError, DataError
 from strategies.base import RuleInputs
 from strategies.signals import compute
@@ -118,23 +118,14 @@ def _load_panel(cfg: Config, data: str | Path | None) -> Any:
     return load_panel(source, cfg.sleeve_specs(), **kw)
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_date(key: str, value: str | dt.date | pd.Timestamp | None) -> pd.Timestamp | None:
-    """``--start``/``--end`` as a Timestamp (None stays None): text must be an ISO calendar
-    date, YYYY-MM-DD — anything else is a ConfigError naming the option."""
-    if value is None or isinstance(value, (pd.Timestamp, dt.date)):
-        return None if value is None else pd.Timestamp(value)
-    text = str(value).strip()
-    why = ""
-    if _ISO_DATE.fullmatch(text):
-        try:
-            return pd.Timestamp(dt.date.fromisoformat(text))
-        except ValueError as exc:
-            why = f" ({exc})"
-    raise ConfigError(f"--{key}: expected YYYY-MM-DD, got {str(value)!r}{why}; give a calendar "
-                      "date such as 2008-08-29")
+    """``--start``/``--end`` as a Timestamp (None stays None); see
+    :func:`engine.data.calendar.as_date`."""
+    if value is None:
+        return None
+    return as_date(value, f"--{key}", hint="give a calendar date such as 2008-08-29")
 
 
 def _check_dates(cfg: Config, panel: Any, start: pd.Timestamp | None,

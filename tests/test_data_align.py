@@ -154,10 +154,10 @@ def test_filled_value_is_the_last_close_at_or_before(present, limit):
 
 # ----------------------------------------------------------------------------- Panel.slice
 @pytest.mark.parametrize("start, end, text", [
-    ("2021-02-30", None, "start '2021-02-30' is not a date; expected YYYY-MM-DD"),
-    ("notadate", None, "start 'notadate' is not a date; expected YYYY-MM-DD, e.g. 2020-01-31 "
-                       "(the data covers 2021-01-07 to 2021-01-18)"),
-    (None, "01/12/2021", "end '01/12/2021' is not a date; expected YYYY-MM-DD"),
+    ("2021-02-30", None, "start: expected YYYY-MM-DD, got '2021-02-30' (day is out of range for month)"),
+    ("notadate", None, "start: expected YYYY-MM-DD, got 'notadate'; the data covers "
+                       "2021-01-07 to 2021-01-18"),
+    (None, "01/12/2021", "end: expected YYYY-MM-DD, got '01/12/2021'"),
     (None, pd.Timestamp("2021-01-12", tz="UTC"), "carries a time zone"),
     ("2021-01-09", "2021-01-10", "no trading day from 2021-01-09 to 2021-01-10 (the nearest are "
                                  "2021-01-08 and 2021-01-11; the data covers 2021-01-07 to "

@@ -189,7 +189,7 @@ def test_show_says_when_the_start_is_set_by_the_option(monkeypatch, capsys):
     code, out, _ = run(capsys, "data", "show", "sample", "--end", "2011-06-01")
     assert code == 0 and "start set by US" in out
     code, _, err = run(capsys, "data", "show", "sample", "--start", "2010-02-30")
-    assert code == 2 and "start '2010-02-30' is not a date; expected YYYY-MM-DD" in err
+    assert code == 2 and "start: expected YYYY-MM-DD, got '2010-02-30'" in err
     code, _, err = run(capsys, "data", "show", "sample", "--start", "2010-06-05",
                        "--end", "2010-06-06")
     assert code == 2 and "no trading day from 2010-06-05 to 2010-06-06" in err

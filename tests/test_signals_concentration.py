@@ -166,7 +166,7 @@ def test_anchor_errors():
 @pytest.mark.parametrize("anchors, text", [
     ({"2024-01-01": "abc"}, "anchor on 2024-01-01 is 'abc', not a number"),
     ({"2024-01-01": True}, "anchor on 2024-01-01 is True, not a number"),
-    ({"notadate": 0.3}, "anchor date 'notadate' is not a date; write YYYY-MM-DD"),
+    ({"notadate": 0.3}, "anchor date: expected YYYY-MM-DD, got 'notadate'"),
     (pd.DataFrame({"A": ["0.3"]}, index=pd.DatetimeIndex(["2024-01-01"])),
      "anchor weight of 'A' on 2024-01-01 is '0.3', not a number"),
     (pd.DataFrame({"A": [True]}, index=pd.DatetimeIndex(["2024-01-01"])),

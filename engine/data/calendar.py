@@ -1,5 +1,6 @@
-"""Period ends on a trading calendar: the one rule behind monthly (weekly, quarterly, yearly)
-decision dates and the breakout signal's month-end closes.
+"""Dates on a trading calendar: reading a date a user typed (:func:`as_date`), and period ends —
+the one rule behind monthly (weekly, quarterly, yearly) decision dates and the breakout signal's
+month-end closes.
 
 A date is the end of its period when the next date of the calendar falls in a later period.
 The calendar's final date has no next date: it counts only when it is the last weekday
@@ -10,10 +11,36 @@ declared before the period is known to be over.
 """
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import numpy as np
 import pandas as pd
 
-from engine.errors import ConfigError
+from engine.errors import ConfigError, UserError
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def as_date(value: object, what: str, *, error: type[UserError] = ConfigError,
+            hint: str = "e.g. 2020-01-31") -> pd.Timestamp:
+    """A date a user gave (``--start``, ``[run] end``, an anchor date): text must be an ISO
+    calendar date ``YYYY-MM-DD``; a Timestamp, datetime or date passes if it has no time zone.
+    Anything else raises ``error`` — "{what}: expected YYYY-MM-DD, got '…' (why); {hint}"."""
+    why = ""
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        ts = pd.Timestamp(value)
+        if ts.tz is not None:
+            raise error(f"{what}: {value!r} carries a time zone; the calendar has none: give "
+                        f"YYYY-MM-DD ({hint})")
+        return ts
+    text = str(value).strip()
+    if _ISO_DATE.fullmatch(text):
+        try:
+            return pd.Timestamp(dt.date.fromisoformat(text))
+        except ValueError as exc:
+            why = f" ({exc})"
+    raise error(f"{what}: expected YYYY-MM-DD, got {str(value)!r}{why}; {hint}")
 
 #: period name → pandas period code (weeks end on Friday)
 PERIODS = {"weekly": "W-FRI", "monthly": "M", "quarterly": "Q", "yearly": "Y"}

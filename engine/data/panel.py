@@ -11,13 +11,13 @@ summing to 1).
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from engine.data.calendar import as_date
 from engine.errors import ConfigError, DataError
 
 #: The roles rowboat's strategies know. Users may add their own names.
@@ -93,26 +93,6 @@ class Sleeve:
     @property
     def is_basket(self) -> bool:
         return len(self.tickers) > 1
-
-
-def _as_date(value: object, name: str, avail: str) -> pd.Timestamp:
-    """A date for :meth:`Panel.slice`: text must be ``YYYY-MM-DD``; a Timestamp, datetime or
-    date passes. Anything else is a :class:`DataError` that gives the available range."""
-    fix = f"expected YYYY-MM-DD, e.g. 2020-01-31 ({avail})"
-    if isinstance(value, str):
-        text = value.strip()
-        ts = (pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-              if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else pd.NaT)
-    else:
-        try:
-            ts = pd.Timestamp(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            ts = pd.NaT
-    if pd.isna(ts):
-        raise DataError(f"{name} {value!r} is not a date; {fix}")
-    if ts.tz is not None:
-        raise DataError(f"{name} {value!r} carries a time zone; the calendar has none: {fix}")
-    return ts
 
 
 SleeveSpec = Sleeve | str | Sequence[str] | Mapping[str, float]
@@ -259,8 +239,8 @@ class Panel:
         """
         first, last = self.dates[0], self.dates[-1]
         avail = f"the data covers {first.date()} to {last.date()}"
-        s = _as_date(start, "start", avail) if start is not None else first
-        e = _as_date(end, "end", avail) if end is not None else last
+        s = as_date(start, "start", error=DataError, hint=avail) if start is not None else first
+        e = as_date(end, "end", error=DataError, hint=avail) if end is not None else last
         if s < first or s > last:
             raise DataError(f"start {s.date()} is outside the data: {avail}")
         if e > last or e < first:

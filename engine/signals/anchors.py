@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine.data.calendar import as_date
 from engine.data.panel import weight_value
 from engine.errors import ConfigError, DataError, DataWarning
 
@@ -98,7 +99,7 @@ def as_anchor_frame(anchors: pd.DataFrame | pd.Series | Mapping, members: list[s
     """Anchors as a DataFrame (dates × ``members``, fractions), from a DataFrame, or — for a
     one-member basket — a Series or mapping date → weight. Errors name the fix."""
     if isinstance(anchors, Mapping) and not isinstance(anchors, pd.DataFrame):
-        anchors = pd.Series({_anchor_date(k, what): weight_value(v, f"{what}: anchor on {k}")
+        anchors = pd.Series({as_date(k, f"{what}: anchor date"): weight_value(v, f"{what}: anchor on {k}")
                              for k, v in anchors.items()}, dtype=np.float64)
     if isinstance(anchors, pd.Series):
         if len(members) != 1:
@@ -139,16 +140,6 @@ def as_anchor_frame(anchors: pd.DataFrame | pd.Series | Mapping, members: list[s
         d = frame.index[frame.index.duplicated()][0]
         raise DataError(f"{what}: two anchors dated {d.date()}; keep one")
     return frame
-
-
-def _anchor_date(key: object, what: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(key)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        ts = pd.NaT
-    if pd.isna(ts):
-        raise ConfigError(f"{what}: anchor date {key!r} is not a date; write YYYY-MM-DD")
-    return ts
 
 
 def align_anchors(anchors: pd.DataFrame, dates: pd.DatetimeIndex, what: str = "anchors"
