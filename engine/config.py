@@ -38,6 +38,7 @@ import pandas as pd
 
 from engine.config_tables import (NAME, StrategyConfig, Where, parse_signals, parse_strategies,
                                   text, whole)
+from engine.data.calendar import as_date
 from engine.data.panel import Sleeve
 from engine.errors import ConfigError
 from strategies.params import REBALANCE_MODES
@@ -181,16 +182,10 @@ def config_from_dict(raw: Mapping[str, Any], *, path: Path | None = None,
 
 
 def _date(w: Where, key: str, v: Any) -> pd.Timestamp:
+    """``[run] start/end``: a TOML date, a date-time (its day) or "YYYY-MM-DD" text."""
     if isinstance(v, dt.datetime):
-        return pd.Timestamp(v.date())
-    if isinstance(v, dt.date):
-        return pd.Timestamp(v)
-    if isinstance(v, str):
-        try:
-            return pd.Timestamp(dt.date.fromisoformat(v.strip()))
-        except ValueError:
-            pass
-    raise w.err("run", key, f"expected an ISO date like \"2008-01-31\", got {v!r}")
+        v = v.date()
+    return as_date(v, f"{w.file}: [run] {key}", hint='e.g. start = 2008-01-31')
 
 
 def _run(w: Where, tab: dict[str, Any], path: Path | None,

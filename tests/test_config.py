@@ -235,3 +235,13 @@ def test_rowboat_run_exits_2_with_one_message(tmp_path, monkeypatch, capsys, cas
     assert len(errors) == 1 and message in errors[0], err
     assert "Traceback" not in err
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("value", ['"2008-13-01"', '"20080131"', '"31/01/2008"', "2008"])
+def test_run_dates_must_be_iso_dates(tmp_path, value):
+    """[run] start is read by the same parser as --start: a bad one names the file and key."""
+    path = write(tmp_path, GOOD.replace('name = "t"', f'name = "t"\nstart = {value}', 1))
+    with pytest.raises(ConfigError, match=r"\[run\] start: expected YYYY-MM-DD, got "):
+        load_config(path)
+    assert load_config(write(tmp_path, GOOD.replace(
+        'name = "t"', 'name = "t"\nstart = 2008-01-31', 1))).run.start == pd.Timestamp("2008-01-31")
