@@ -28,7 +28,6 @@ source = "sample"
 kind = "concentration"
 basket = "US"
 index = "WORLD"
-anchors = { 2026-02-06 = 0.608 }
 
 [signals.exus_high]
 kind = "breakout"
