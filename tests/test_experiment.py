@@ -57,7 +57,7 @@ def test_common_period_starts_the_day_after_the_last_first_fill(exp):
     latest = [n for n, s in starts.items() if s == last_fill][0]
     assert exp.period_reason.startswith(f"all strategies invested from {first.date()}, the day "
                                         f"after the last first fill ({latest} ")
-    assert "months of history" in exp.period_reason
+    assert "of history" in exp.period_reason
     rets = exp.returns()
     assert list(rets.columns) == list(exp.results)
     assert rets.index[0] == first and rets.index[-1] == dates[-1]
