@@ -6,8 +6,8 @@ strategies read signals through *slots* (e.g. the rowing-boat rule has slots ``c
 unbound uses the strategy's default spec. A strategy's *signal params* (e.g. breakout ``years``)
 override a bound spec's settings when they are set.
 
-Kinds and settings (defaults; fractions, trading days, months of 21 trading days, calendar
-years):
+Kinds and settings (defaults; fractions, trading days — rows of the panel: months on a monthly
+panel —, months (21 trading days, or one row on a monthly panel), calendar years):
 
 - ``concentration``: ``basket`` (sleeve role, ticker, or list of tickers), ``index`` (role or
   ticker), ``anchors`` (needed when the panel has no caps: a snapshot file, or for a one-ticker
@@ -21,6 +21,10 @@ years):
   exit by low).
 - ``trend``: ``series``; ``months = 10`` (price vs its SMA, total-return closes).
 - ``momentum``: ``series``; ``months = 12``, ``skip_months = 0`` (total return).
+- ``indicator``: ``series`` (an indicator of ``[data.series]``, or a sleeve/ticker's close);
+  ``transform = "percentile"`` (level | change | zscore | percentile, of its own history to
+  date), ``window = 12`` (rows, for change), ``min_history = 120`` (rows), ``on = 0.9``,
+  ``off = 0.8`` (hysteresis), ``direction = "above"`` (see ``engine.signals.indicator``).
 """
 from __future__ import annotations
 
@@ -33,7 +37,9 @@ from typing import Any
 
 import pandas as pd
 
+from engine.data.frequency import ROWS_PER_MONTH
 from engine.errors import ConfigError
+from engine.signals.indicator import DIRECTIONS, TRANSFORMS
 
 #: kind → setting → (default, type, lo, hi, doc). Types: "int", "float", "bool".
 SETTINGS: dict[str, dict[str, tuple[Any, str, float, float, str]]] = {
@@ -59,6 +65,17 @@ SETTINGS: dict[str, dict[str, tuple[Any, str, float, float, str]]] = {
         "months": (12, "int", 1, 600, "look-back in months (21 trading days each)"),
         "skip_months": (0, "int", 0, 600, "most recent months left out"),
     },
+    "indicator": {
+        "transform": ("percentile", "choice", TRANSFORMS, None, "level, change, zscore or "
+                      "percentile (of its own history to date)"),
+        "window": (12, "int", 1, 100_000, "rows (months on a monthly panel) for change"),
+        "min_history": (120, "int", 2, 100_000, "values before zscore or percentile is "
+                        "defined (120 = ten years of months)"),
+        "on": (0.9, "float", -1e12, 1e12, "score that turns the state on"),
+        "off": (0.8, "float", -1e12, 1e12, "score that turns it off again (hysteresis)"),
+        "direction": ("above", "choice", DIRECTIONS, None, "on when the score is above (or "
+                      "below) 'on'"),
+    },
 }
 
 #: kind → the keys naming series or files (besides ``kind`` and the settings).
@@ -67,6 +84,7 @@ REFS: dict[str, tuple[str, ...]] = {
     "breakout": ("series",),
     "trend": ("series",),
     "momentum": ("series",),
+    "indicator": ("series",),
 }
 
 KINDS = tuple(SETTINGS)
@@ -79,6 +97,11 @@ def check_setting(kind: str, key: str, value: Any) -> Any:
     except KeyError:
         raise ConfigError(f"unknown {kind} setting '{key}'; valid: "
                           f"{', '.join(SETTINGS[kind])}") from None
+    if typ == "choice":
+        if value not in lo:
+            raise ConfigError(f"{kind} setting '{key}' = {value!r}; valid: {', '.join(lo)} "
+                              f"({doc})")
+        return value
     if typ == "bool":
         if not isinstance(value, bool):
             raise ConfigError(f"{kind} setting '{key}' must be true or false, got {value!r}")
@@ -201,8 +224,10 @@ def compute(panel: Any, spec: SignalSpec) -> pd.DataFrame:
 def _compute(panel: Any, spec: SignalSpec) -> pd.DataFrame:
     from engine import signals as sig
 
+    indicators = getattr(panel, "indicators", None)
+    indicators = [] if indicators is None else list(indicators.columns)
     for name in spec.names():
-        if name not in panel.sleeves and name not in panel.tr.columns:
+        if name not in panel.sleeves and name not in panel.tr.columns and name not in indicators:
             raise ConfigError(f"signal '{spec.label}' reads '{name}', which is neither a sleeve "
                               f"({', '.join(panel.sleeves)}) nor a ticker of the data "
                               f"({panel.source}); add it under [sleeves] or name a ticker")
@@ -213,11 +238,17 @@ def _compute(panel: Any, spec: SignalSpec) -> pd.DataFrame:
             exclude_days=s["exclude_days"], confirm_days=s["confirm_days"],
             month_end=s["month_end"], exit_drop=s["exit_drop"] or None,
             exit_low_days=s["exit_low_days"] or None)
+    per_month = ROWS_PER_MONTH[getattr(panel, "frequency", "daily")]
+    if spec.kind == "indicator":
+        values = (panel.indicator(spec.series) if spec.series in indicators
+                  else panel.signal_close(spec.series))
+        return sig.indicator_signal(values, **s)
     if spec.kind == "trend":
-        return sig.sma_trend(panel.close(spec.series, "tr"), months=s["months"])
+        return sig.sma_trend(panel.close(spec.series, "tr"), months=s["months"],
+                             rows_per_month=per_month)
     if spec.kind == "momentum":
         m = sig.momentum(panel.close(spec.series, "tr"), months=s["months"],
-                         skip_months=s["skip_months"])
+                         skip_months=s["skip_months"], rows_per_month=per_month)
         return m.to_frame("momentum")
     basket = spec.basket if isinstance(spec.basket, str) else list(spec.basket or ())
     conc = sig.concentration(panel, basket, spec.index, anchors=load_anchors(spec, panel),

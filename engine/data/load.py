@@ -1,7 +1,9 @@
 """``load_panel``: one entry point from a data source to a validated, aligned :class:`Panel`."""
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -9,11 +11,15 @@ import pandas as pd
 from engine.data.align import DEFAULT_FFILL_LIMIT, DEFAULT_MIN_DAYS, build_panel
 from engine.data.fx import check_fx_args
 from engine.data.panel import Panel, SleeveSpec, parse_sleeves
+from engine.data.frequency import DAILY, periods_per_year
+from engine.data.harmonise import harmonise, resample_panel
 from engine.data.sources import WIDE_SUFFIXES, SourceData, read_folder, read_wide
+from engine.data.statfiles import Declared, SeriesFile, read_series_file
 from engine.data.validate import raise_on_errors
 from engine.errors import ConfigError, DataError
 
 SAMPLE = "sample"
+SAMPLE_HISTORY = "sample_history"
 YAHOO = "yahoo"
 DEFAULT_SEED = 7
 
@@ -21,7 +27,7 @@ DEFAULT_SEED = 7
 def source_kind(source: str | Path) -> str:
     """``"sample"``, ``"yahoo"``, ``"folder"`` (CSV per ticker) or ``"wide"`` (one CSV/Parquet
     file). A path that does not exist is a :class:`DataError`."""
-    if str(source) in (SAMPLE, YAHOO):
+    if str(source) in (SAMPLE, SAMPLE_HISTORY, YAHOO):
         return str(source)
     path = Path(source).expanduser()
     if path.is_dir():
@@ -50,12 +56,17 @@ def sample_panel(seed: int = DEFAULT_SEED) -> Panel:
 
 
 def _load_sample(sleeves: Mapping[str, SleeveSpec] | None, extra_tickers: Sequence[str],
-                 base_currency: str | None, seed: int) -> Panel:
+                 base_currency: str | None, seed: int, history: bool = False) -> Panel:
     if base_currency:
         raise ConfigError("the synthetic sample has one currency and no FX series; drop "
                           "base_currency / fx, or load real data with its FX close")
-    panel = sample_panel(seed)
-    missing = [t for t in extra_tickers if t not in panel.tickers]
+    if history:
+        from engine.data.sample_history import history_panel
+        panel = history_panel(seed)
+    else:
+        panel = sample_panel(seed)
+    indicators = [] if panel.indicators is None else list(panel.indicators.columns)
+    missing = [t for t in extra_tickers if t not in panel.tickers and t not in indicators]
     if missing:
         raise DataError(f"ticker{'s' if len(missing) > 1 else ''} {', '.join(missing)} not in "
                         f"the {panel.source}; it has {', '.join(panel.tickers)}")
@@ -78,7 +89,9 @@ def load_panel(source: str | Path, sleeves: Mapping[str, SleeveSpec] | None = No
                extra_tickers: Sequence[str] = (), base_currency: str | None = None,
                fx: str | None = None, ffill_limit: int = DEFAULT_FFILL_LIMIT,
                offline: bool = False, cache_dir: str | Path | None = None,
-               min_days: int = DEFAULT_MIN_DAYS, seed: int = DEFAULT_SEED) -> Panel:
+               min_days: int = DEFAULT_MIN_DAYS, seed: int = DEFAULT_SEED,
+               frequency: str | None = None,
+               series: Mapping[str, SeriesFile] | None = None) -> Panel:
     """Load, validate and align a universe.
 
     ``source``: ``"sample"`` (synthetic, generated from ``seed``), ``"yahoo"`` (yfinance with a
@@ -88,32 +101,80 @@ def load_panel(source: str | Path, sleeves: Mapping[str, SleeveSpec] | None = No
     the sample has them). Only the sleeves' tickers plus ``extra_tickers`` are loaded (the
     sample keeps all its tickers). ``base_currency`` with ``fx`` (an FX ticker of the same
     source quoted as data currency per one base unit, e.g. ``GBPUSD=X``) converts every close.
-    ``ffill_limit``: longest holiday gap filled, in trading days; ``min_days``: fewest trading
-    days all required tickers must share. ``start``/``end`` cut the aligned panel (dates outside
+    ``ffill_limit``: longest holiday gap filled, in trading days (none on a weekly or monthly
+    panel); ``min_days``: fewest trading days all required tickers must share (scaled to the
+    panel's periods: 252 days = 12 months). ``frequency``: ``"daily"``, ``"weekly"`` or
+    ``"monthly"`` — None infers it from the files, which must agree
+    (:mod:`engine.data.harmonise`); a coarser frequency resamples finer files to period closes.
+    ``series``: name → :class:`~engine.data.statfiles.SeriesFile` (``[data.series]``:
+    statistics files, rates, indicators), read instead of the source for those names. ``start``/``end`` cut the aligned panel (dates outside
     the data are an error giving the range). Errors raise :class:`DataError`/:class:`ConfigError`;
     findings that are only warnings are emitted as :class:`DataWarning`.
     """
     kind = source_kind(source)
     check_fx_args(base_currency, fx)
-    if kind == SAMPLE:
-        panel = _load_sample(sleeves, extra_tickers, base_currency, seed)
+    if kind in (SAMPLE, SAMPLE_HISTORY):
+        if series:
+            raise ConfigError(f"[data.series] {', '.join(series)}: declared files need a folder "
+                              "source; set [data] source to the folder of your files")
+        panel = _load_sample(sleeves, extra_tickers, base_currency, seed, history=kind ==
+                             SAMPLE_HISTORY)
+        if frequency is not None and frequency != panel.frequency:
+            panel = resample_panel(panel, frequency)
     else:
         if sleeves is None:
             raise ConfigError(f"{source}: give sleeves (role = ticker), e.g. {{'us': 'SPY', "
                               "'ex_us': 'ACWX'}; only the sample has default sleeves")
         parsed = parse_sleeves(sleeves)
+        declared = read_declared(series or {})
+        indicator_names = [n for n, d in declared.items() if d.indicator is not None]
         required = list(dict.fromkeys([t for sl in parsed.values() for t in sl.tickers]
-                                      + list(extra_tickers)))
-        data = _read(kind, source, required + ([fx] if fx and fx not in required else []),
-                     offline, cache_dir)
+                                      + [t for t in extra_tickers if t not in indicator_names]))
+        wanted = required + ([fx] if fx and fx not in required else [])
+        from_source = [t for t in wanted if t not in declared]
+        data = _read(kind, source, from_source, offline, cache_dir) if from_source else \
+            SourceData("declared series", {})
         raise_on_errors(data.all_findings(), stacklevel=3)
+        all_series = {**data.series, **{n: d.data for n, d in declared.items()
+                                        if d.data is not None and n in wanted}}
+        freq, all_series = harmonise(all_series, frequency,
+                                     {n: d.frequency for n, d in declared.items()
+                                      if d.frequency is not None})
         label = data.label + (f", converted to {base_currency} with {fx}" if fx else "")
+        if declared:
+            label += f" + {', '.join(d.data.label if d.data is not None else n for n, d in declared.items())}"
+        per = periods_per_year(freq) / periods_per_year(DAILY)
         panel = build_panel(
-            {t: s.tr for t, s in data.series.items()}, parsed,
-            pr={t: s.pr for t, s in data.series.items() if s.pr is not None},
-            extra_tickers=extra_tickers, ffill_limit=ffill_limit, min_days=min_days,
-            fx=data.series[fx].tr.rename(fx) if fx else None, currency=base_currency,
-            labels={t: s.label for t, s in data.series.items()}, source=label)
+            {t: s.tr for t, s in all_series.items()}, parsed,
+            pr={t: s.pr for t, s in all_series.items() if s.pr is not None},
+            extra_tickers=[t for t in extra_tickers if t not in indicator_names],
+            ffill_limit=ffill_limit if freq == DAILY else 0,
+            min_days=max(2, math.ceil(min_days * per)),
+            fx=all_series[fx].tr.rename(fx) if fx else None, currency=base_currency,
+            labels={t: s.label for t, s in all_series.items()}, source=label)
+        panel = replace(panel, frequency=freq,
+                        indicators=indicator_frame(declared, panel.dates))
     if start is not None or end is not None:
         panel = panel.slice(start, end)
     return panel
+
+
+def read_declared(series: Mapping[str, SeriesFile]) -> dict[str, Declared]:
+    """Each ``[data.series.NAME]`` read and converted (:mod:`engine.data.statfiles`); errors
+    raise, warnings (e.g. Shiller's trailing zeros read as missing) are emitted."""
+    out = {}
+    for name, spec in series.items():
+        d = read_series_file(spec)
+        raise_on_errors(d.findings, stacklevel=4)
+        out[name] = d
+    return out
+
+
+def indicator_frame(declared: Mapping[str, Declared],
+                    dates: pd.DatetimeIndex) -> pd.DataFrame | None:
+    """Indicator values on ``dates``: each from its availability date on, carried forward."""
+    cols = {n: d.indicator for n, d in declared.items() if d.indicator is not None}
+    if not cols:
+        return None
+    return pd.DataFrame({n: s.reindex(s.index.union(dates)).ffill().reindex(dates)
+                         for n, s in cols.items()}, index=dates)

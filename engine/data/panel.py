@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -150,6 +151,14 @@ class Panel:
         Optional bool frame (same index and columns as ``tr``): True where the close was
         filled. :meth:`slice` recounts ``filled`` inside the window from it; a panel built
         without it keeps the counts it was given (they then describe the whole history).
+    frequency:
+        ``"daily"``, ``"weekly"`` or ``"monthly"`` (:mod:`engine.data.frequency`): one row per
+        trading day, week or month. Windows, metrics and reports follow it.
+    indicators:
+        Optional frame of indicator values (CAPE, rates, …) on the same dates, each value from
+        the date it was known (:meth:`indicator`); not tradable.
+    splices:
+        Ticker → :class:`engine.data.extend.Splice` for sleeves extended back with an index.
     """
 
     tr: pd.DataFrame
@@ -163,6 +172,26 @@ class Panel:
     currency: str | None = None
     filled: Mapping[str, int] = field(default_factory=dict)
     filled_mask: pd.DataFrame | None = None
+    frequency: str = "daily"
+    indicators: pd.DataFrame | None = None
+    splices: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def periods_per_year(self) -> int:
+        """252 (daily), 52 (weekly) or 12 (monthly): quantstats' ``periods`` for this panel."""
+        from engine.data.frequency import periods_per_year
+        return periods_per_year(self.frequency)
+
+    def indicator(self, name: str) -> pd.Series:
+        """An indicator series (``[data.series]`` with ``kind = "indicator"``) on the panel's
+        dates: each value from the date it became known (its publication lag applied), carried
+        forward; NaN before the first."""
+        if self.indicators is None or name not in self.indicators.columns:
+            have = [] if self.indicators is None else list(self.indicators.columns)
+            raise ConfigError(f"no indicator series '{name}' in the data ({self.source}); "
+                              f"indicators: {', '.join(have) or 'none'} — declare it under "
+                              f"[data.series.{name}] with kind = \"indicator\"")
+        return self.indicators[name]
 
     # ------------------------------------------------------------------ basic views
     @property
@@ -259,6 +288,7 @@ class Panel:
         start_ticker = self.start_ticker if self.dates[m][0] == first else None
         return replace(self, tr=self.tr.loc[m], pr=self.pr.loc[m],
                        caps=None if self.caps is None else self.caps.loc[m],
+                       indicators=None if self.indicators is None else self.indicators.loc[m],
                        start_ticker=start_ticker, filled=filled, filled_mask=mask)
 
     def with_sleeves(self, sleeves: Mapping[str, Sleeve]) -> Panel:
@@ -287,10 +317,10 @@ class Panel:
         for role, sl in self.sleeves.items():
             c = self.close(role, "tr")
             r = c.pct_change().dropna()
-            years = len(r) / TRADING_DAYS_PER_YEAR
+            years = len(r) / self.periods_per_year
             ann_ret = (c.iloc[-1] / c.iloc[0]) ** (1 / years) - 1 if years > 0 else np.nan
             rows.append({"sleeve": role, "tickers": " ".join(sl.tickers),
                          "first": self.dates[0].date(), "last": self.dates[-1].date(),
                          "ann_return": ann_ret,
-                         "ann_vol": float(r.std(ddof=1) * np.sqrt(TRADING_DAYS_PER_YEAR))})
+                         "ann_vol": float(r.std(ddof=1) * np.sqrt(self.periods_per_year))})
         return pd.DataFrame(rows)
