@@ -137,6 +137,37 @@ class Config:
         sc = self.strategy(name)
         return sc.strategy.bind(self.signals, sc.signals, self.sleeves)
 
+    def signal_bindings(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Strategy → slot → ``{"signal", "how", "reads"}``: which signal each strategy reads
+        and why (``how``: "bound" in its [[strategy]] table, "auto" = the only configured
+        signal of the slot's kind on the slot's series, "default" = the slot's default spec,
+        ``signal`` then its label such as "breakout(em)"). For the run output and manifest."""
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for sc in self.strategies:
+            slots = sc.strategy.bind_explained(self.signals, sc.signals, self.sleeves)
+            out[sc.name] = {slot: {"signal": spec.name or spec.label, "how": how,
+                                   "reads": list(spec.names())}
+                            for slot, (spec, how) in slots.items()}
+        return out
+
+    def binding_lines(self) -> list[str]:
+        """One line per automatic choice (``how`` "auto" or "default"), e.g.
+        "rowing_boat.em reads em_high (auto: the only breakout signal on em)"."""
+        lines = []
+        for name, slots in self.signal_bindings().items():
+            for slot, b in slots.items():
+                if b["how"] == "auto":
+                    why = f"auto: the only {self._kind(name, slot)} signal on {'/'.join(b['reads'])}"
+                elif b["how"] == "default":
+                    why = "default settings; no [signals.*] table reads its series"
+                else:
+                    continue
+                lines.append(f"{name}.{slot} reads {b['signal']} ({why})")
+        return lines
+
+    def _kind(self, strategy: str, slot: str) -> str:
+        return self.strategy(strategy).strategy.slots[slot].kind
+
     @property
     def where(self) -> str:
         return str(self.path) if self.path is not None else "config"

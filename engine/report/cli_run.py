@@ -47,6 +47,8 @@ def main(args: argparse.Namespace) -> int:
         from rich.console import Console
 
         console = Console()
+        for line in out.experiment.config.binding_lines():
+            print(f"signal: {line}")
         period = f"{out.metrics['start'].iloc[0]} to {out.metrics['end'].iloc[0]}"
         console.print(summary_table(out.metrics, out.benchmark, f"{out.path.name}: {period}",
                                     width=console.width))
