@@ -70,7 +70,7 @@ def month_anchor(dates: pd.DatetimeIndex) -> tuple[str, str]:
     d = pd.DatetimeIndex(dates)
     d = d[~d.isna()]
     month_end = d + pd.offsets.MonthEnd(0)
-    last_weekday = month_end - pd.to_timedelta(np.maximum(month_end.dayofweek - 4, 0), unit="D")
+    last_weekday = month_end - pd.to_timedelta(np.maximum(month_end.day_of_week - 4, 0), unit="D")
     is_start = np.asarray(d.day == 1)
     is_end = np.asarray(d >= last_weekday)
     if is_start.all():

@@ -119,6 +119,6 @@ def read_msci_xls(path: str | Path, ticker: str | None = None) -> SeriesData:
             f"{label}: MSCI price levels (no dividends): signals read them, but P&L from them "
             "understates returns; add the Gross or Net export for P&L")))
     name = header[1] if len(header) > 1 else ticker
-    return SeriesData(ticker, f"{label} (MSCI {name}, {variant}, {currency or '?'})", levels,
+    return SeriesData(ticker, f"{label} ({name}, {variant}, {currency or '?'})", levels,
                       levels if variant == "price" else None, len(dates), tuple(findings),
                       variant=variant, currency=currency)

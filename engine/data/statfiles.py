@@ -156,11 +156,6 @@ def read_series_file(spec: SeriesFile) -> Declared:
                         findings=tuple(findings))
     periods = periods_per_year(freq)
     values = values.dropna()
-    if freq != "daily":
-        values = to_period_ends(values, freq)
-    if spec.kind == "indicator":
-        ind = _shift(values, spec.periods_lag, freq).rename(spec.name)
-        return Declared(spec, freq, indicator=ind, findings=tuple(findings))
     if spec.kind == "rate":
         low, high = values < RATE_LOW, values > RATE_HIGH
         if low.any() or high.any():
@@ -172,6 +167,12 @@ def read_series_file(spec: SeriesFile) -> Declared:
                 "(5.2 = 5.2 %) or declare the column with another kind")))
             return Declared(spec, freq, data=_empty(spec.name, label, 0, findings),
                             findings=tuple(findings))
+    if freq != "daily":
+        values = to_period_ends(values, freq)
+    if spec.kind == "indicator":
+        ind = _shift(values, spec.periods_lag, freq).rename(spec.name)
+        return Declared(spec, freq, indicator=ind, findings=tuple(findings))
+    if spec.kind == "rate":
         rets = np.power(1.0 + values / 100.0, 1.0 / periods) - 1.0
         rets = _shift(rets, spec.periods_lag, freq)
         tr = _chain(rets, freq).rename(spec.name)
