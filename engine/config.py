@@ -5,7 +5,7 @@ One file per experiment::
     [run]        name, start, end, benchmark (a [[strategy]] name), lag, risk_free
     [data]       source ("sample" | "yahoo" | a folder or a CSV/Parquet file, relative to the
                  config file), seed (sample only), base_currency, fx, ffill_limit, offline,
-                 cache_dir
+                 cache_dir, max_age_days (Yahoo: days a cache may lag when not refreshed)
     [sleeves]    role = "TICKER" | ["T1", "T2"] (equal weights) | {T1 = 0.6, T2 = 0.4}
     [signals.NAME]  kind = "concentration" | "breakout" | "trend" | "momentum", the series it
                  reads and its settings (see ``strategies.signals``)
@@ -50,7 +50,7 @@ from strategies.signals import SignalSpec
 SECTIONS = ("run", "data", "sleeves", "signals", "costs", "strategy")
 RUN_KEYS = ("name", "start", "end", "benchmark", "lag", "risk_free")
 DATA_KEYS = ("source", "seed", "base_currency", "fx", "ffill_limit", "offline", "cache_dir",
-             "frequency", "series")
+             "max_age_days", "frequency", "series")
 SERIES_KEYS = ("file", "column", "kind", "dividends", "lag")
 COSTS_KEYS = ("fee_bps", "slippage_bps", "rebalance", "band", "band_relative")
 
@@ -84,6 +84,7 @@ class DataConfig:
     ffill_limit: int = 5
     offline: bool = False
     cache_dir: str | None = None
+    max_age_days: int | None = None
     frequency: str | None = None
     series: Mapping[str, SeriesFile] = field(default_factory=dict)
 
@@ -288,13 +289,18 @@ def _data(w: Where, tab: dict[str, Any], base: Path) -> DataConfig:
     if cache is not None:
         c = Path(text(w, "data", "cache_dir", cache, fix="give a folder path")).expanduser()
         cache = str((c if c.is_absolute() else base / c).resolve())
+    age = tab.get("max_age_days")
+    if age is not None:
+        age = whole(w, "data", "max_age_days", age, 0, 36500,
+                    "calendar days a Yahoo cache may lag the last close when it cannot be "
+                    "refreshed")
     freq = tab.get("frequency")
     if freq is not None and freq not in FREQUENCIES:
         raise w.err("data", "frequency", f"{freq!r}; valid: {', '.join(FREQUENCIES)} (monthly "
                     "resamples daily files to month-end closes)")
     series = _series(w, w.table(tab.get("series"), "data.series"), base)
     return DataConfig(source=src, seed=seed, base_currency=cur, fx=fx, ffill_limit=ff,
-                      offline=offline, cache_dir=cache, frequency=freq,
+                      offline=offline, cache_dir=cache, max_age_days=age, frequency=freq,
                       series=MappingProxyType(series))
 
 

@@ -28,6 +28,8 @@ FREQUENCIES = (DAILY, WEEKLY, MONTHLY)
 PERIODS_PER_YEAR = {DAILY: 252, WEEKLY: 52, MONTHLY: 12}
 #: frequency → rows per month (signal windows are given in months)
 ROWS_PER_MONTH = {DAILY: 21, WEEKLY: 4, MONTHLY: 1}
+#: the longest median gap (calendar days) of a daily series
+DAILY_MAX_GAP = 4
 #: frequency → pandas period code
 _CODES = {WEEKLY: "W-FRI", MONTHLY: "M"}
 
@@ -51,7 +53,7 @@ def infer_frequency(dates: pd.DatetimeIndex) -> str | None:
     days = np.sort(d.to_numpy().astype("datetime64[D]").astype(np.int64))  # any resolution
     gaps = np.diff(days)
     med = float(np.median(gaps))
-    if med <= 4:
+    if med <= DAILY_MAX_GAP:
         return DAILY
     if 5 <= med <= 10:
         return WEEKLY
