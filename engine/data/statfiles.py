@@ -34,8 +34,10 @@ import pandas as pd
 
 from engine.data.frequency import (MONTHLY, infer_frequency, month_anchor, periods_per_year,
                                    to_period_ends)
-from engine.data.sources import SeriesData, _date_column, _empty, _read_text_csv
+from engine.data.csvtext import read_text_csv
+from engine.data.sources import SeriesData, _date_column, _empty
 from engine.data.validate import Finding, check_dates, error, parse_dates, warning
+from engine.errors import DataError
 
 KINDS = ("price", "total_return", "rate", "indicator")
 #: plausible rates, percent per year
@@ -100,8 +102,10 @@ def _read_column(path: Path, column: str, name: str) -> tuple[pd.Series | None, 
         return None, [error(name, f"{path}: file not found (series '{name}'); fix the path in "
                                   "[data.series] (relative to the config file)")]
     try:
-        frame = _read_text_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        frame = read_text_csv(path)
+    except DataError as exc:
+        return None, [error(name, str(exc))]
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         return None, [error(name, f"{label}: cannot be read as CSV ({exc}); save it as "
                                   "comma-separated text with a Date column")]
     frame.columns = [c.strip().strip('"') for c in frame.columns]

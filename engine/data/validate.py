@@ -131,8 +131,8 @@ def check_date_window(dates: pd.DatetimeIndex, ticker: str, label: str, *,
 def check_weekends(dates: pd.DatetimeIndex, ticker: str, label: str) -> list[Finding]:
     """Weekend dates in a daily series of exchange closes.
 
-    Only a daily series is checked (median gap between dates of at most
-    :data:`engine.data.frequency.DAILY_MAX_GAP` calendar days, :func:`~engine.data.frequency.infer_frequency`): month-end or month-start dates of monthly data fall on
+    Only a daily series is checked (:func:`engine.data.frequency.infer_frequency`: a median gap
+    of at most 4 calendar days): month-end or month-start dates of monthly data fall on
     weekends legitimately, and so does a seven-day calendar (crypto; Saturdays and Sundays each
     at least 10% of the dates). Many dates on one weekend day with the weekday next to it
     missing is a time-zone shift (a local close stamped in UTC, or the reverse); a few are typos.
