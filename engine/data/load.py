@@ -9,11 +9,12 @@ from pathlib import Path
 import pandas as pd
 
 from engine.data.align import DEFAULT_FFILL_LIMIT, DEFAULT_MIN_DAYS, build_panel
-from engine.data.fx import check_fx_args
-from engine.data.panel import Panel, SleeveSpec, parse_sleeves
+from engine.data.extend import Splice, splice
 from engine.data.frequency import DAILY, periods_per_year
+from engine.data.fx import check_fx_args
 from engine.data.harmonise import harmonise, resample_panel
-from engine.data.sources import WIDE_SUFFIXES, SourceData, read_folder, read_wide
+from engine.data.panel import Panel, Sleeve, SleeveSpec, parse_sleeves
+from engine.data.sources import WIDE_SUFFIXES, SeriesData, SourceData, read_folder, read_wide
 from engine.data.statfiles import Declared, SeriesFile, read_series_file
 from engine.data.validate import raise_on_errors
 from engine.errors import ConfigError, DataError
@@ -70,7 +71,14 @@ def _load_sample(sleeves: Mapping[str, SleeveSpec] | None, extra_tickers: Sequen
     if missing:
         raise DataError(f"ticker{'s' if len(missing) > 1 else ''} {', '.join(missing)} not in "
                         f"the {panel.source}; it has {', '.join(panel.tickers)}")
-    return panel if sleeves is None else panel.with_sleeves(parse_sleeves(sleeves))
+    if sleeves is None:
+        return panel
+    parsed = parse_sleeves(sleeves)
+    ext = [sl.role for sl in parsed.values() if sl.extend_with]
+    if ext:
+        raise ConfigError(f"sleeve '{ext[0]}': extend_with splices files of a folder; the "
+                          f"{panel.source} has full histories — drop extend_with or load a folder")
+    return panel.with_sleeves(parsed)
 
 
 def _read(kind: str, source: str | Path, tickers: list[str], offline: bool,
@@ -132,7 +140,9 @@ def load_panel(source: str | Path, sleeves: Mapping[str, SleeveSpec] | None = No
         indicator_names = [n for n, d in declared.items() if d.indicator is not None]
         required = list(dict.fromkeys([t for sl in parsed.values() for t in sl.tickers]
                                       + [t for t in extra_tickers if t not in indicator_names]))
-        wanted = required + ([fx] if fx and fx not in required else [])
+        extensions = {sl.tickers[0]: sl for sl in parsed.values() if sl.extend_with}
+        wanted = list(dict.fromkeys(required + ([fx] if fx else [])
+                                    + [sl.extend_with for sl in extensions.values()]))
         from_source = [t for t in wanted if t not in declared]
         data = (_read(kind, source, from_source, offline, cache_dir, max_age_days) if from_source
                 else SourceData("declared series", {}))
@@ -142,6 +152,7 @@ def load_panel(source: str | Path, sleeves: Mapping[str, SleeveSpec] | None = No
         freq, all_series = harmonise(all_series, frequency,
                                      {n: d.frequency for n, d in declared.items()
                                       if d.frequency is not None})
+        all_series, splices = _extend(all_series, extensions, periods_per_year(freq))
         label = data.label + (f", converted to {base_currency} with {fx}" if fx else "")
         if declared:
             label += f" + {', '.join(d.data.label if d.data is not None else n for n, d in declared.items())}"
@@ -154,11 +165,29 @@ def load_panel(source: str | Path, sleeves: Mapping[str, SleeveSpec] | None = No
             min_days=max(2, math.ceil(min_days * per)),
             fx=all_series[fx].tr.rename(fx) if fx else None, currency=base_currency,
             labels={t: s.label for t, s in all_series.items()}, source=label)
-        panel = replace(panel, frequency=freq,
+        panel = replace(panel, frequency=freq, splices=splices,
                         indicators=indicator_frame(declared, panel.dates))
     if start is not None or end is not None:
         panel = panel.slice(start, end)
     return panel
+
+
+def _extend(series: dict[str, SeriesData], extensions: Mapping[str, Sleeve], periods: int
+            ) -> tuple[dict[str, SeriesData], dict[str, Splice]]:
+    """Each extended sleeve's fund spliced with its index (:mod:`engine.data.extend`); the
+    price-return close is spliced the same way when both have one, else dropped."""
+    out, splices = dict(series), {}
+    for ticker, sl in extensions.items():
+        f, x = series[ticker], series[sl.extend_with]
+        tr, sp = splice(f.tr, x.tr, cost=sl.cost, periods=periods, fund_label=f.label,
+                        index_label=x.label)
+        pr = None
+        if f.pr is not None and x.pr is not None:
+            pr, _ = splice(f.pr, x.pr, cost=0.0, periods=periods, fund_label=f.label,
+                           index_label=x.label)
+        out[ticker] = replace(f, tr=tr, pr=pr, label=f"{f.label} extended with {x.label}")
+        splices[ticker] = sp
+    return out, splices
 
 
 def read_declared(series: Mapping[str, SeriesFile]) -> dict[str, Declared]:

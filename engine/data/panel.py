@@ -46,8 +46,14 @@ class Sleeve:
     role: str
     tickers: tuple[str, ...]
     weights: tuple[float, ...]
+    extend_with: str | None = None
+    cost: float = 0.0
 
     def __post_init__(self) -> None:
+        if self.extend_with is not None and (len(self.tickers) != 1 or not 0 <= self.cost < 0.1):
+            raise ConfigError(f"sleeve '{self.role}': extend_with needs one ticker and a cost "
+                              f"from 0 to 0.1 (a fraction a year: 0.0068 = 0.68 %), got "
+                              f"{list(self.tickers)} and {self.cost!r}")
         if not self.tickers:
             raise ConfigError(f"sleeve '{self.role}': no tickers; give a ticker or a basket")
         if len(self.tickers) != len(self.weights):
@@ -75,6 +81,8 @@ class Sleeve:
         """
         if isinstance(spec, str):
             return cls(role, (spec,), (1.0,))
+        if isinstance(spec, Mapping) and "ticker" in spec:
+            return cls._extended(role, spec)
         if isinstance(spec, Mapping):
             tickers = tuple(str(t) for t in spec)
             weights = tuple(weight_value(v, f"sleeve '{role}': weight of '{t}'")
@@ -90,6 +98,21 @@ class Sleeve:
             return cls(role, tickers, tuple(1.0 / n for _ in tickers) if n else ())
         raise ConfigError(f"sleeve '{role}': expected a ticker, a list of tickers or a table "
                           f"ticker = weight, got {type(spec).__name__}")
+
+    @classmethod
+    def _extended(cls, role: str, spec: Mapping[str, object]) -> Sleeve:
+        """``{ticker = "EEM", extend_with = "MSCI_EM", cost = 0.0068}`` (see
+        :mod:`engine.data.extend`)."""
+        unknown = sorted(set(spec) - {"ticker", "extend_with", "cost"})
+        if unknown:
+            raise ConfigError(f"sleeve '{role}': unknown key '{unknown[0]}'; an extended sleeve "
+                              "is { ticker = \"EEM\", extend_with = \"MSCI_EM\", cost = 0.0068 }")
+        ticker, index = spec.get("ticker"), spec.get("extend_with")
+        if not isinstance(ticker, str) or not isinstance(index, str) or not ticker or not index:
+            raise ConfigError(f"sleeve '{role}': give ticker = \"FUND\" and extend_with = "
+                              "\"INDEX\" (names of series in the data)")
+        cost = weight_value(spec.get("cost", 0.0), f"sleeve '{role}': cost")
+        return cls(role, (ticker,), (1.0,), extend_with=index, cost=cost)
 
     @property
     def is_basket(self) -> bool:

@@ -258,13 +258,39 @@ def trading_facts(exp: Any) -> tuple[tuple[str, str], ...]:
     first = next(iter(results.values()))
     lag = int(_get(first, "lag", 1))
     fee, slip = float(_get(first, "fee", 0.0)), float(_get(first, "slippage", 0.0))
+    panel = _get(exp, "panel")
+    freq = str(_get(panel, "frequency", "daily") or "daily")
+    unit = {"monthly": "month-end close", "weekly": "week-end close"}.get(freq, "trading day")
     lag_text = ("decide at a close, trade at the same close (lag 0: optimistic)" if lag == 0 else
-                f"decide at a close, trade at the close {lag} trading day{'s' if lag > 1 else ''} "
+                f"decide at a close, trade at the close {lag} {unit}{'s' if lag > 1 else ''} "
                 "later")
     costs = f"fee {fee * 1e4:g} bps, slippage {slip * 1e4:g} bps per trade"
     backend = str(_get(first, "backend", "numba"))
-    return (("Trading", f"{esc(lag_text)} (lag {lag})<br>{esc(costs)}<br>"
-                        f'<span class="note">engine: {esc(backend)}</span>'),)
+    facts = [("Trading", f"{esc(lag_text)} (lag {lag})<br>{esc(costs)}<br>"
+                         f'<span class="note">engine: {esc(backend)}</span>')]
+    history = history_facts(panel)
+    if history:
+        facts.append(("Data frequency · history", history))
+    return tuple(facts)
+
+
+def history_facts(panel: Any) -> str:
+    """HTML: the panel's frequency (and periods a year), its extended series (splice date,
+    tracking difference) and its indicators — '' for a plain daily panel."""
+    if panel is None:
+        return ""
+    freq = str(_get(panel, "frequency", "daily") or "daily")
+    splices = _get(panel, "splices", {}) or {}
+    indicators = _get(panel, "indicators")
+    if freq == "daily" and not splices and indicators is None:
+        return ""
+    per = {"monthly": 12, "weekly": 52}.get(freq, 252)
+    parts = [f"<b>{esc(freq)}</b> closes: metrics use {per} periods a year"]
+    parts += [f"spliced: {esc(sp.describe())}" for sp in splices.values()]
+    if indicators is not None:
+        parts.append("indicators (each value from the date it was published): "
+                     + esc(", ".join(map(str, indicators.columns))))
+    return "<br>".join(parts)
 
 
 def run_description(exp: Any) -> dict[str, Any]:
@@ -281,7 +307,9 @@ def run_description(exp: Any) -> dict[str, Any]:
                 "days": len(panel.dates), "tickers": list(panel.tickers),
                 "sleeves": {r: dict(zip(s.tickers, s.weights))
                             for r, s in (_get(panel, "sleeves", {}) or {}).items()},
-                "currency": _get(panel, "currency")}
+                "currency": _get(panel, "currency"),
+                "frequency": _get(panel, "frequency", "daily"),
+                "splices": {t: sp.describe() for t, sp in (_get(panel, "splices", {}) or {}).items()}}
     return {
         "data": data,
         "period": {"start": start, "end": end, "reason": _get(exp, "period_reason", "")},
