@@ -229,15 +229,40 @@ def compute(panel: Any, spec: SignalSpec) -> pd.DataFrame:
 
 
 def _compute(panel: Any, spec: SignalSpec) -> pd.DataFrame:
-    from engine import signals as sig
-
-    indicators = getattr(panel, "indicators", None)
-    indicators = [] if indicators is None else list(indicators.columns)
+    indicators = _indicator_names(panel)
     for name in spec.names():
         if name not in panel.sleeves and name not in panel.tr.columns and name not in indicators:
             raise ConfigError(f"signal '{spec.label}' reads '{name}', which is neither a sleeve "
                               f"({', '.join(panel.sleeves)}) nor a ticker of the data "
                               f"({panel.source}); add it under [sleeves] or name a ticker")
+    if spec.kind == "indicator" and spec.series in indicators:
+        return _on_own_history(panel, spec)  # NaN until its first published value
+    # every series on its own history (GUIDE §4): a signal reads the series it watches from that
+    # series' first date, whatever other tickers the panel holds; NaN before it
+    if not hasattr(panel, "first_date"):    # a duck-typed panel of complete series
+        return _on_own_history(panel, spec)
+    firsts = [panel.first_date(n) for n in spec.names()]
+    if any(pd.isna(f) for f in firsts):
+        raise ConfigError(f"signal '{spec.label}' reads {', '.join(spec.names())}, which has no "
+                          f"price in the data ({panel.source}); give a longer period")
+    first = max(firsts)
+    if first == panel.dates[0]:
+        return _on_own_history(panel, spec)
+    out = _on_own_history(panel.slice(first), spec)
+    # before the series exists: numbers undefined (NaN), flags off (False)
+    return pd.DataFrame({c: out[c].reindex(panel.dates, fill_value=False)
+                         if out[c].dtype == bool else out[c].reindex(panel.dates)
+                         for c in out.columns}, index=panel.dates)
+
+
+def _indicator_names(panel: Any) -> list[str]:
+    frame = getattr(panel, "indicators", None)
+    return [] if frame is None else list(frame.columns)
+
+
+def _on_own_history(panel: Any, spec: SignalSpec) -> pd.DataFrame:
+    from engine import signals as sig
+
     s = spec.all_settings()
     if spec.kind == "breakout":
         return sig.breakout(
@@ -248,7 +273,7 @@ def _compute(panel: Any, spec: SignalSpec) -> pd.DataFrame:
             exit_from=s["exit_from"])
     per_month = ROWS_PER_MONTH[getattr(panel, "frequency", "daily")]
     if spec.kind == "indicator":
-        values = (panel.indicator(spec.series) if spec.series in indicators
+        values = (panel.indicator(spec.series) if spec.series in _indicator_names(panel)
                   else panel.signal_close(spec.series))
         return sig.indicator_signal(values, **s)
     if spec.kind == "trend":

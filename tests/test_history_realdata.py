@@ -1,130 +1,70 @@
-"""Long history on real monthly files (../shared/data/history): Shiller's S&P 500 as a total
-return with its unpublished zeros missing, FRED's TB3MS as a cash sleeve with its lag, monthly
-metrics equal to quantstats' with periods=12, and a CAPE percentile that is causal."""
+"""Every series keeps its own history (GUIDE §1, §4) — on the real ETFs of
+``scripts/configs/rowing_boat_etfs.toml`` (../shared/data; skips with the reason when absent).
+
+Before: the panel was cut to the latest first date (ACWX, 2008-04-01), so EEM's October-2007
+peak was invisible and ``em_high.new_high`` fired on 2008-04-02, 2011-04-01, 2017-08-07…; and
+adding a late-listed ticker (MAGS, 2023) to the config cut every other series to 2023.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
-import quantstats as qs
 
-from engine.data.statfiles import SeriesFile, read_series_file
-from engine.errors import DataWarning
-from engine.experiment import load_experiment
-from engine.metrics import summary
-from engine.metrics.summary import quantstats_rf
-from strategies.signals import SignalSpec, compute
+from engine.config import config_from_dict, load_config
+from engine.experiment import _load_panel, signal_frame
 
 pytestmark = pytest.mark.realdata
+ETFS = Path(__file__).resolve().parent.parent / "scripts" / "configs" / "rowing_boat_etfs.toml"
 
 
-@pytest.fixture(scope="module")
-def history_dir(shared_data: Path) -> Path:
-    path = shared_data / "history"
-    if not path.is_dir():
-        pytest.skip(f"{path} not found")
-    return path
+def _raw_close(prices_dir: Path, ticker: str) -> pd.Series:
+    return pd.read_csv(prices_dir / f"{ticker}.csv", index_col="Date", parse_dates=True)["Close"]
 
 
-@pytest.fixture(scope="module")
-def exp(history_dir: Path, tmp_path_factory: pytest.TempPathFactory):
-    cfg = tmp_path_factory.mktemp("hist") / "hist.toml"
-    cfg.write_text(f'''
-[run]
-name = "hist"
-benchmark = "us_only"
-risk_free = "cash"
-[data]
-source = "{history_dir}"
-[data.series.SPX_TR]
-file = "{history_dir / 'shiller_sp500_monthly.csv'}"
-column = "SP500"
-dividends = "Dividend"
-[data.series.TBILL]
-file = "{history_dir / 'fred_TB3MS.csv'}"
-column = "TB3MS"
-kind = "rate"
-[data.series.CAPE]
-file = "{history_dir / 'shiller_sp500_monthly.csv'}"
-column = "PE10"
-kind = "indicator"
-[sleeves]
-us = "SPX_TR"
-cash = "TBILL"
-[signals.cape]
-kind = "indicator"
-series = "CAPE"
-[[strategy]]
-name = "us_only"
-rule = "us_only"
-[[strategy]]
-name = "sixty_forty_cash"
-rule = "fixed_mix"
-params = {{ us = 0.6, bonds = 0.0, cash = 0.4 }}
-''')
-    with pytest.warns(DataWarning) as caught:
-        e = load_experiment(cfg)
-    e.warnings = [str(w.message) for w in caught]          # type: ignore[attr-defined]
-    return e
+def _signals(cfg, prices_dir: Path) -> tuple[pd.DataFrame, object]:
+    panel = _load_panel(cfg, prices_dir)
+    return signal_frame(panel, cfg), panel
 
 
-def test_shiller_total_return_drops_the_unpublished_zeros_with_a_warning(exp, history_dir):
-    assert ("shiller_sp500_monthly.csv: column 'Dividend' is 0 from 2023-07-01 to the end (36 "
-            "rows): read as not published yet (missing), not as zero") in exp.warnings
-    assert any("column 'PE10' is 0 from 2023-10-01" in w for w in exp.warnings)
-    d = read_series_file(SeriesFile("SPX", history_dir / "shiller_sp500_monthly.csv", "SP500",
-                                    "price", dividends="Dividend"))
-    assert d.data.tr.index[-1] == pd.Timestamp("2023-06-30")      # not a zero-dividend month
-    raw = pd.read_csv(history_dir / "shiller_sp500_monthly.csv", index_col=0, parse_dates=True)
-    p, div = raw["SP500"], raw["Dividend"]
-    by_hand = ((p + div / 12) / p.shift(1) - 1).loc["1871-02-01":"2023-06-01"]
-    np.testing.assert_allclose(d.data.tr.pct_change().iloc[1:].to_numpy(), by_hand.to_numpy(),
-                               rtol=1e-12)
-    assert d.data.pr.loc["2008-10-31"] == 968.8
+def test_eem_all_time_high_measured_against_its_own_2007_peak(prices_dir):
+    """EEM's first all-time-high event after its 2007-10-31 peak is 2017-09-18, as pandas
+    computes it on EEM's raw file (a close above every earlier close)."""
+    cfg = load_config(ETFS)
+    sig, panel = _signals(cfg, prices_dir)
+    eem = _raw_close(prices_dir, "EEM")
+    above = eem > eem.cummax().shift(1)
+    oracle = above.loc["2007-11-01":].idxmax()
+    assert oracle == pd.Timestamp("2017-09-18")                       # independent: pandas
+    new_high = sig["em_high.new_high"].astype(bool).loc["2007-11-01":]
+    assert new_high.idxmax() == oracle
+    assert not new_high.loc[:"2017-09-15"].any()                      # no spurious 2008/2011
+    on = sig["em_high.on"].astype(bool).loc["2007-11-01":]
+    assert not on.loc[:"2017-09-15"].any()
+    # the level the 2011 closes were measured against is EEM's 2007 peak (37.31)
+    assert sig.loc["2011-04-01", "em_high.level"] == pytest.approx(eem.loc[:"2011-03-31"].max(),
+                                                                  rel=1e-15)
+    assert sig.loc["2011-04-01", "em_high.level"] == pytest.approx(37.31, abs=0.01)
+    # EEM is held from its own first date: the panel keeps it from 2003 next to ACWX (2008)
+    assert panel.first_date("em") == eem.index[0] == pd.Timestamp("2003-04-14")
+    assert panel.first_date("ex_us") == pd.Timestamp("2008-04-01")
 
 
-def test_tb3ms_is_a_cash_sleeve_earning_last_months_rate(exp):
-    assert exp.panel.frequency == "monthly"
-    cash = exp.panel.close("cash", "tr").pct_change()
-    # TB3MS 1981-01 = 15.02 % a year: the cash return of February 1981 (lag 1)
-    assert cash.loc["1981-02-28"] == pytest.approx(1.1502 ** (1 / 12) - 1, abs=1e-15)
-    # 2008-12 = 0.03 %: January 2009
-    assert cash.loc["2009-01-31"] == pytest.approx(1.0003 ** (1 / 12) - 1, abs=1e-15)
-    # the 60/40 earns it on its cash: its month is 0.6 · US + 0.4 · cash (drift aside, ≈)
-    r = exp.results["sixty_forty_cash"].returns
-    assert r.loc["1981-02-28"] == pytest.approx(
-        0.6 * exp.panel.close("us", "tr").pct_change().loc["1981-02-28"]
-        + 0.4 * cash.loc["1981-02-28"], abs=2e-3)
-
-
-def test_monthly_metrics_equal_quantstats_with_periods_12(exp):
-    rets = exp.returns()
-    rf = exp.rf_returns()
-    qrf = quantstats_rf(rf, periods=12)
-    for name in rets.columns:
-        r = rets[name]
-        m = summary(r, rf)
-        assert m["days"] == len(r) > 1000
-        assert m["cagr"] == pytest.approx(qs.stats.cagr(r, periods=12), abs=1e-12)
-        assert m["volatility"] == pytest.approx(qs.stats.volatility(r, periods=12), abs=1e-12)
-        assert m["sharpe"] == pytest.approx(qs.stats.sharpe(r, rf=qrf, periods=12), abs=1e-12)
-        assert m["sortino"] == pytest.approx(qs.stats.sortino(r, rf=qrf, periods=12),
-                                             abs=1e-12)
-        assert m["max_drawdown"] == pytest.approx(qs.stats.max_drawdown(r), abs=1e-12)
-        assert m["calmar"] == pytest.approx(qs.stats.calmar(r, periods=12), abs=1e-12)
-        assert 0.04 < m["cagr"] < 0.15 and 0.05 < m["volatility"] < 0.25   # not 841.8 %
-
-
-def test_cape_percentile_is_causal_under_truncation(exp):
-    spec = SignalSpec(kind="indicator", name="c", series="CAPE")
-    panel = exp.history
-    full = compute(panel, spec)
-    assert full["state"].any()
-    # CAPE for a month is used one month later: the 1999-12 peak (PE10 44.2) shows in January
-    assert full.loc["2000-01-31", "value"] == pytest.approx(44.2, abs=0.01)
-    assert full.loc["1999-12-31", "value"] != full.loc["2000-01-31", "value"]
-    for cut in ("1966-01-31", "2000-01-31", "2021-12-31"):
-        part = panel.slice(None, cut)
-        pd.testing.assert_frame_equal(compute(part, spec), full.loc[:cut])
+def test_an_unrelated_late_listed_ticker_changes_no_signal(prices_dir):
+    """Adding MAGS (first close 2023-04-11) as a chart-only signal series leaves every other
+    signal and every strategy's targets exactly as they were."""
+    cfg = load_config(ETFS)
+    raw = dict(cfg.raw)
+    raw["signals"] = {**raw["signals"], "mags_high": {"kind": "breakout", "series": "MAGS"}}
+    more = config_from_dict(raw, path=ETFS)
+    base, p0 = _signals(cfg, prices_dir)
+    plus, p1 = _signals(more, prices_dir)
+    assert p1.first_date("MAGS") == pd.Timestamp("2023-04-11")
+    assert p1.dates.equals(p0.dates)
+    pd.testing.assert_frame_equal(plus[base.columns], base, check_exact=True)
+    assert plus["mags_high.level"].loc[:"2023-04-10"].isna().all()
+    for sc in cfg.strategies:
+        a = sc.strategy.targets(p0, sc.params, cfg.bound_signals(sc.name))
+        b = sc.strategy.targets(p1, sc.params, more.bound_signals(sc.name))
+        pd.testing.assert_frame_equal(a, b, check_exact=True)

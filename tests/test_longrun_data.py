@@ -18,7 +18,7 @@ from engine.data.statfiles import SeriesFile, read_series_file
 from engine.errors import DataError, DataWarning
 from engine.experiment import load_experiment
 from engine.metrics import summary
-from history_files import (monthly_levels, write_close_csv, write_fred_csv, write_msci_xls)
+from longrun_files import (monthly_levels, write_close_csv, write_fred_csv, write_msci_xls)
 
 SLEEVES = {"us": "MSCI_USA", "ex_us": "MSCI_EXUS", "em": "MSCI_EM"}
 

@@ -12,7 +12,7 @@ from engine.data import load_panel
 from engine.data.panel import Sleeve
 from engine.errors import ConfigError
 from engine.experiment import load_experiment
-from history_files import monthly_levels, write_close_csv, write_msci_xls
+from longrun_files import monthly_levels, write_close_csv, write_msci_xls
 
 COST = 0.0068
 
