@@ -82,7 +82,7 @@ def test_a_breakout_on_the_extended_sleeve_reads_the_index_years(tmp_path):
 
 
 @pytest.mark.parametrize("kw, text", [
-    ({"index_start": "2005-01-31"}, "MSCI_EM.xls (EM (EMERGING MARKETS) Standard (Large+Mid "
+    ({"index_start": "2005-01-31"}, "MSCI_EM.xls (MSCI EM (EMERGING MARKETS) Standard (Large+Mid "
                                     "Cap), gross, USD) starts on 2005-01-31, not before EEM.csv"),
     ({"index_end": "2000-12-31"}, "does not overlap EEM.csv (2003-04-30 → 2021-04-30)"),
 ])

@@ -100,8 +100,11 @@ def test_cape_with_a_deliberate_look_ahead_fails_the_truncation_check():
     spec = SignalSpec(kind="indicator", series="CAPE", settings=(("min_history", 60),))
     full = compute(ahead, spec)
     cut = ahead.slice(None, "1999-12-31")
-    cut = replace(cut, indicators=cut.indicators.where(cut.indicators.index < "1999-12-31"))
-    assert not compute(cut, spec).equals(full.loc[:"1999-12-31"])
+    known = cut.indicators.copy()
+    known.iloc[-1] = np.nan             # cut at t, next month's value does not exist yet
+    cut = replace(cut, indicators=known)
+    with pytest.raises(AssertionError):
+        pd.testing.assert_frame_equal(compute(cut, spec), full.loc[:"1999-12-31"])
 
 
 def test_valuation_tilt_moves_shift_of_the_us_sleeve_while_the_state_is_on():
