@@ -210,6 +210,12 @@ def signal_panels(exp: Any) -> tuple[SignalPanel, ...]:
             caption = (f"Weight of {_label(basket)} in {_label(index)}" if basket and index
                        else "Concentration")
             caption += "; drawdown is a fraction of the running peak of the chain-linked level."
+            anchors = _get(spec, "anchors")
+            if isinstance(anchors, tuple) and anchors:
+                d, w = anchors[-1]
+                caption += (f" No holdings data: projected from the relative levels of "
+                            f"{_label(basket)} and {_label(index)}, anchored at a known weight "
+                            f"of {w:.1%} on {pd.Timestamp(d).date()}.")
             panels.append(SignalPanel(name, kind, frame, thresholds=thresholds(exp, name),
                                       caption=caption))
         elif kind == "breakout":
@@ -224,7 +230,10 @@ def signal_panels(exp: Any) -> tuple[SignalPanel, ...]:
         elif kind == "trend":
             close = _close(exp, frame, spec, kind)
             months = spec.setting("months") if hasattr(spec, "setting") else _get(spec, "months")
-            avg = (f"{months}-month simple moving average (21 trading days a month)" if months
+            per = ("one month-end close a month"
+                   if _get(_get(exp, "panel"), "frequency", "daily") == "monthly"
+                   else "21 trading days a month")
+            avg = (f"{months}-month simple moving average ({per})" if months
                    else "simple moving average")
             caption = f"{_series_name(spec) or name} (total-return close) against its {avg}."
             if close is None:
@@ -237,6 +246,14 @@ def signal_panels(exp: Any) -> tuple[SignalPanel, ...]:
                                       caption=f"{_series_name(spec) or name}: total return over "
                                               + (f"the last {months} months." if months
                                                  else "its look-back.")))
+        elif kind == "indicator" and hasattr(spec, "all_settings"):
+            st = spec.all_settings()
+            caption = (f"{_series_name(spec) or name}: {st['transform']} of its own history to "
+                       "date, each value from the date it was published; state 1 = on (on at "
+                       f"{st['on']:g}, off {'below' if st['direction'] == 'above' else 'above'} "
+                       f"{st['off']:g}).")
+            shown = pd.DataFrame({"score": frame["score"], "state": frame["state"].astype(float)})
+            panels.append(SignalPanel(name, "indicator", shown, caption=caption))
         else:
             numeric = frame.select_dtypes("number")
             panels.append(SignalPanel(name, kind, numeric.loc[:, numeric.columns[:4]],
