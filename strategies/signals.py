@@ -37,6 +37,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from engine.data.frequency import ROWS_PER_MONTH
@@ -255,6 +256,27 @@ def _compute(panel: Any, spec: SignalSpec) -> pd.DataFrame:
                          for c in out.columns}, index=panel.dates)
 
 
+def _carried(out: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """Outputs on publication rows (a subset of ``dates``) carried forward to every date;
+    events only on their own rows; NaN / False before the first."""
+    last = np.full(len(dates), -1)
+    last[dates.get_indexer(out.index)] = np.arange(len(out))
+    src = np.maximum.accumulate(last)
+    have = src >= 0
+    cols = {}
+    for c in out.columns:
+        v = out[c].to_numpy()
+        if c.endswith("_event"):
+            col = np.zeros(len(dates), dtype=bool)
+            col[last >= 0] = v[last[last >= 0]]
+        elif v.dtype == bool:
+            col = np.where(have, v[np.maximum(src, 0)], False)
+        else:
+            col = np.where(have, v[np.maximum(src, 0)], np.nan)
+        cols[c] = col
+    return pd.DataFrame(cols, index=dates)
+
+
 def _indicator_names(panel: Any) -> list[str]:
     frame = getattr(panel, "indicators", None)
     return [] if frame is None else list(frame.columns)
@@ -273,9 +295,11 @@ def _on_own_history(panel: Any, spec: SignalSpec) -> pd.DataFrame:
             exit_from=s["exit_from"])
     per_month = ROWS_PER_MONTH[getattr(panel, "frequency", "daily")]
     if spec.kind == "indicator":
-        values = (panel.indicator(spec.series) if spec.series in _indicator_names(panel)
-                  else panel.signal_close(spec.series))
-        return sig.indicator_signal(values, **s)
+        if spec.series not in _indicator_names(panel):
+            return sig.indicator_signal(panel.signal_close(spec.series), **s)
+        # one value per publication (the rows it was published on), carried forward
+        out = sig.indicator_signal(panel.indicators[spec.series].dropna(), **s)
+        return _carried(out, panel.dates)
     if spec.kind == "trend":
         return sig.sma_trend(panel.close(spec.series, "tr"), months=s["months"],
                              rows_per_month=per_month)

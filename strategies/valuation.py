@@ -11,7 +11,8 @@ Thesis (GUIDE §5):
     Decisions are taken on the schedule (monthly by default) with data up to that close;
     the engine fills them at the next close.
 
-The state waits for the indicator's warm-up (``min_history`` values, 120 months by default).
+Until the indicator has ``min_history`` values (120 months by default) its percentile is
+undefined and the state is off: the strategy holds the mix from its first decision date.
 """
 from __future__ import annotations
 
@@ -66,9 +67,9 @@ def valuation_tilt_nb(inputs: np.ndarray, params: np.ndarray, out: np.ndarray) -
 
 
 def state_input(frame: pd.DataFrame) -> pd.Series:
-    """An indicator frame's state as a kernel input: 1.0 on, 0.0 off, NaN while its score is
-    undefined (the warm-up)."""
-    return frame["state"].astype(float).where(frame["score"].notna())
+    """An indicator frame's state as a kernel input: 1.0 on, 0.0 off — off too while its
+    score is undefined (nothing is "in the top decile" of a history that does not exist yet)."""
+    return frame["state"].astype(float)
 
 
 def _inputs(panel, params: TiltParams, bound) -> pd.DataFrame:
@@ -84,7 +85,7 @@ TILT = Strategy(
     sleeves=("us", "ex_us", "em"), input_names=("state",),
     rule=valuation_tilt_nb, build_inputs=_inputs, slots={"valuation": VALUATION},
     needs=lambda p: tuple(s for s in ("us", "ex_us", "em") if getattr(p, s) > 0),
-    warmup=lambda p: "waits until its valuation percentile is defined (min_history values "
-                     "of the indicator)")
+    warmup=lambda p: "decides from the first decision date (the mix until its valuation "
+                     "percentile has min_history values)")
 
 STRATEGIES = (TILT,)

@@ -116,6 +116,28 @@ def test_valuation_tilt_moves_shift_of_the_us_sleeve_while_the_state_is_on():
     assert on.any() and (~on).any()
     np.testing.assert_allclose(tg.loc[~on].to_numpy(), [[0.6, 0.3, 0.1]] * int((~on).sum()))
     np.testing.assert_allclose(tg.loc[on].to_numpy(), [[0.3, 0.525, 0.175]] * int(on.sum()))
-    # decided at month ends, never before the percentile has 60 months of CAPE
+    # the mix until the percentile has 60 months of CAPE (nothing is in a top decile before)
     first_cape = PANEL.indicators["CAPE"].first_valid_index()
-    assert tg.index[0] == PANEL.dates[PANEL.dates.get_loc(first_cape) + 59]
+    defined = PANEL.dates[PANEL.dates.get_loc(first_cape) + 59]
+    assert tg.index[0] == PANEL.dates[0] and sig["score"].first_valid_index() == defined
+    np.testing.assert_allclose(tg.loc[:defined].iloc[:-1].to_numpy(),
+                               [[0.6, 0.3, 0.1]] * (len(tg.loc[:defined]) - 1))
+
+
+def test_on_a_daily_panel_an_indicator_counts_publications_not_days():
+    from engine.data.load import load_panel
+    daily = load_panel("sample")
+    spec = SignalSpec(kind="indicator", series="CAPE", settings=(("min_history", 24),))
+    out = compute(daily, spec)
+    pubs = daily.indicators["CAPE"].dropna()
+    assert 230 < len(pubs) < 245                        # one a month, not one a trading day
+    assert out["score"].first_valid_index() == pubs.index[23]
+    between = out.loc[pubs.index[30]:pubs.index[31]].iloc[:-1]
+    assert between["score"].nunique() == 1 and between["value"].nunique() == 1
+    assert out["on_event"].sum() == int(out["on_event"].loc[pubs.index].sum())
+    strat = REGISTRY["valuation_tilt"]
+    full_tg = strat.targets(daily, strat.params())
+    for cut in ("2008-03-14", "2012-06-29", "2017-11-15", "2020-03-20"):
+        part = daily.slice(None, cut)
+        pd.testing.assert_frame_equal(compute(part, spec), out.loc[:cut])
+        pd.testing.assert_frame_equal(strat.targets(part, strat.params()), full_tg.loc[:cut])

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from engine.data.align import DEFAULT_FFILL_LIMIT, DEFAULT_MIN_DAYS, build_panel
@@ -203,9 +204,24 @@ def read_declared(series: Mapping[str, SeriesFile]) -> dict[str, Declared]:
 
 def indicator_frame(declared: Mapping[str, Declared],
                     dates: pd.DatetimeIndex) -> pd.DataFrame | None:
-    """Indicator values on ``dates``: each from its availability date on, carried forward."""
+    """Indicator values on ``dates`` (see :func:`on_publication_rows`)."""
     cols = {n: d.indicator for n, d in declared.items() if d.indicator is not None}
     if not cols:
         return None
-    return pd.DataFrame({n: s.reindex(s.index.union(dates)).ffill().reindex(dates)
-                         for n, s in cols.items()}, index=dates)
+    return pd.DataFrame({n: on_publication_rows(s, dates) for n, s in cols.items()},
+                        index=dates)
+
+
+def on_publication_rows(values: pd.Series, dates: pd.DatetimeIndex) -> pd.Series:
+    """Each value (indexed by the date it became known) on the first of ``dates`` on or after
+    that date — the row it is published on — and NaN on the rows in between
+    (``Panel.indicator`` carries it forward; indicator signals count one value per
+    publication, not one per trading day)."""
+    v = values.dropna()
+    pos = pd.DatetimeIndex(dates).searchsorted(pd.DatetimeIndex(v.index), side="left")
+    keep = pos < len(dates)
+    out = pd.Series(np.nan, index=dates, name=values.name)
+    rows = pd.Series(v.to_numpy()[keep], index=pos[keep])
+    rows = rows[~rows.index.duplicated(keep="last")]
+    out.iloc[rows.index.to_numpy()] = rows.to_numpy()
+    return out

@@ -189,8 +189,9 @@ class Panel:
         ``"daily"``, ``"weekly"`` or ``"monthly"`` (:mod:`engine.data.frequency`): one row per
         trading day, week or month. Windows, metrics and reports follow it.
     indicators:
-        Optional frame of indicator values (CAPE, rates, …) on the same dates, each value from
-        the date it was known (:meth:`indicator`); not tradable.
+        Optional frame of indicator values (CAPE, rates, …) on the same dates: each value on
+        the row it was published (its lag applied), NaN between publications
+        (:meth:`indicator` carries it forward); not tradable.
     splices:
         Ticker → :class:`engine.data.extend.Splice` for sleeves extended back with an index.
     """
@@ -225,7 +226,7 @@ class Panel:
             raise ConfigError(f"no indicator series '{name}' in the data ({self.source}); "
                               f"indicators: {', '.join(have) or 'none'} — declare it under "
                               f"[data.series.{name}] with kind = \"indicator\"")
-        return self.indicators[name]
+        return self.indicators[name].ffill()
 
     # ------------------------------------------------------------------ basic views
     @property

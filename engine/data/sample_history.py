@@ -84,6 +84,24 @@ EARNINGS_GROWTH = 0.062  #: fraction a year, trend of the synthetic US earnings
 CAPE_LAG = 1             #: months before a CAPE value is known
 
 
+def cape_like(us_price: pd.Series, *, first: float, growth: float = EARNINGS_GROWTH,
+              lag_months: int = CAPE_LAG) -> pd.Series:
+    """A CAPE-like valuation indicator on ``us_price``'s (daily) dates: each month-end price
+    over smooth synthetic earnings growing ``growth`` a year (scaled so the first month reads
+    ``first``), on the row it is published ``lag_months`` months later (NaN between
+    publications, as ``Panel.indicators`` holds them). Causal: a value uses closes up to its month's end only."""
+    from engine.data.frequency import resample_to
+
+    monthly = resample_to(us_price.dropna(), "monthly")
+    years = np.arange(len(monthly)) / 12
+    cape = monthly / (monthly.iloc[0] / first * (1 + growth) ** years)
+    from engine.data.load import on_publication_rows
+
+    labels = (pd.DatetimeIndex(monthly.index).to_period("M") + lag_months).to_timestamp(how="end")
+    known = pd.Series(cape.to_numpy(), index=labels.normalize(), name="CAPE")
+    return on_publication_rows(known, pd.DatetimeIndex(us_price.index))
+
+
 def history_dates() -> pd.DatetimeIndex:
     """Calendar month-ends 1969-12-31 → 2026-06-30."""
     return pd.date_range(START, END, freq="ME", name="Date")
