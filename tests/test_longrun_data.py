@@ -269,3 +269,23 @@ def test_trailing_zeros_are_missing_with_a_warning(tmp_path):
     with pytest.warns(DataWarning, match="'Dividend' is 0 from 2021-07-01"):
         from engine.data.load import read_declared
         read_declared({"SPX": spec})
+
+
+def test_weekly_panels_resample_to_friday_closes_and_use_52_periods(tmp_path):
+    days = pd.bdate_range("2015-01-05", "2020-12-31")
+    rng = np.random.default_rng(4)
+    for i, t in enumerate(("A", "B")):
+        write_close_csv(tmp_path / f"{t}.csv", pd.Series(
+            100 * np.cumprod(1 + rng.normal(0.0003, 0.01, len(days))), index=days))
+    panel = load_panel(tmp_path, {"us": "A", "em": "B"}, frequency="weekly")
+    assert panel.frequency == "weekly" and panel.periods_per_year == 52
+    assert (panel.dates.day_of_week == 4).all()               # labelled on Fridays
+    daily = pd.read_csv(tmp_path / "A.csv", index_col=0, parse_dates=True).Close
+    by_hand = daily.groupby(daily.index.to_period("W-FRI")).last()
+    by_hand = by_hand.iloc[:-1]     # the week of Thursday 2020-12-31 is not over: dropped
+    np.testing.assert_array_equal(panel.tr["A"].to_numpy(), by_hand.to_numpy())
+    r = panel.tr["A"].pct_change().iloc[1:]
+    m = summary(r)
+    assert m["cagr"] == pytest.approx(qs.stats.cagr(r, periods=52), abs=1e-12)
+    assert m["sharpe"] == pytest.approx(qs.stats.sharpe(r, periods=52), abs=1e-12)
+    assert m["volatility"] == pytest.approx(qs.stats.volatility(r, periods=52), abs=1e-12)
