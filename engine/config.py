@@ -3,20 +3,26 @@
 One file per experiment::
 
     [run]        name, start, end, benchmark (a [[strategy]] name), lag, risk_free
-    [data]       source ("sample" | "yahoo" | a folder or a CSV/Parquet file, relative to the
-                 config file), seed (sample only), base_currency, fx, ffill_limit, offline,
-                 cache_dir, max_age_days (Yahoo: days a cache may lag when not refreshed)
-    [sleeves]    role = "TICKER" | ["T1", "T2"] (equal weights) | {T1 = 0.6, T2 = 0.4}
-    [signals.NAME]  kind = "concentration" | "breakout" | "trend" | "momentum", the series it
+    [data]       source ("sample" | "sample_history" | "yahoo" | a folder or a CSV/Parquet file,
+                 relative to the config file), seed (samples only), base_currency, fx,
+                 ffill_limit, offline, cache_dir, max_age_days (Yahoo: days a cache may lag
+                 when not refreshed), frequency ("daily" | "weekly" | "monthly": resample to
+                 period closes; default: inferred, files must agree)
+    [data.series.NAME]  file, column, kind ("price" | "total_return" | "rate" | "indicator"),
+                 dividends, lag (periods) — statistics files (``engine.data.statfiles``)
+    [sleeves]    role = "TICKER" | ["T1", "T2"] (equal weights) | {T1 = 0.6, T2 = 0.4} |
+                 {ticker = "EEM", extend_with = "MSCI_EM", cost = 0.0068} (``engine.data.extend``)
+    [signals.NAME]  kind = "concentration" | "breakout" | "trend" | "momentum" | "indicator",
+                 the series it
                  reads and its settings (see ``strategies.signals``)
     [costs]      fee_bps, slippage_bps (basis points: 10 = 0.1 %), rebalance ("decision" |
                  "change"), band (a FRACTION of portfolio value: 0.05 = 5 points), band_relative
     [[strategy]] name, rule (a registered strategy), params = {...}, signals = {slot = "NAME"}
 
 Units: costs are given in basis points and held here as fractions (``CostsConfig.fee``); the band
-is a fraction in the file and here. ``lag`` is in trading days (1 = decide at a close, fill at the
-next; 0 only when asked for). ``risk_free`` is a sleeve role (its daily returns are the risk-free
-rate for Sharpe and Sortino) or 0. Dates are ISO dates (quoted or bare TOML dates).
+is a fraction in the file and here. ``lag`` is in rows of the panel — trading days, or months on
+a monthly panel (1 = decide at a close, fill at the next; 0 only when asked for). ``risk_free``
+is a sleeve role (its returns are the risk-free rate for Sharpe and Sortino) or 0. Dates are ISO dates (quoted or bare TOML dates).
 
 Every error is a :class:`~engine.errors.ConfigError` that names the file, the section and the key,
 and says what to write instead. Unknown sections and keys are errors that list the valid ones.

@@ -141,3 +141,22 @@ def test_on_a_daily_panel_an_indicator_counts_publications_not_days():
         part = daily.slice(None, cut)
         pd.testing.assert_frame_equal(compute(part, spec), out.loc[:cut])
         pd.testing.assert_frame_equal(strat.targets(part, strat.params()), full_tg.loc[:cut])
+
+
+def test_us_share_of_the_world_over_decades_from_anchored_monthly_levels():
+    """Concentration without holdings: the US share projected from the relative monthly levels
+    of US and WORLD, anchored at a known weight (w_t = w_a · (B_t/B_a) / (I_t/I_a))."""
+    anchor = pd.Timestamp("1995-12-31")
+    spec = SignalSpec(kind="concentration", basket="us", index="world",
+                      anchors=((anchor, 0.5),), settings=(("window", 12),))
+    out = compute(PANEL, spec)
+    us, world = PANEL.pr["US"], PANEL.pr["WORLD"]
+    by_hand = 0.5 * (us / us[anchor]) / (world / world[anchor])
+    np.testing.assert_allclose(out["level"].loc[anchor:].to_numpy(),
+                               by_hand.loc[anchor:].to_numpy(), rtol=1e-12)
+    assert out["level"].loc[:anchor].iloc[:-1].isna().all()     # never projected back
+    assert out["drawdown"].notna().all()                       # the chain exists from 1969
+    # the 12-month change reads 12 rows: a year on a monthly panel
+    np.testing.assert_allclose(out["change"].loc["2001-12-31"],
+                               out["level"].loc["2001-12-31"] - out["level"].loc["2000-12-31"],
+                               rtol=1e-12)

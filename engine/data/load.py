@@ -118,7 +118,8 @@ def load_panel(source: str | Path, sleeves: Mapping[str, SleeveSpec] | None = No
     ``"monthly"`` — None infers it from the files, which must agree
     (:mod:`engine.data.harmonise`); a coarser frequency resamples finer files to period closes.
     ``series``: name → :class:`~engine.data.statfiles.SeriesFile` (``[data.series]``:
-    statistics files, rates, indicators), read instead of the source for those names. ``start``/``end`` cut the aligned panel (dates outside
+    statistics files, rates, indicators), read instead of the source for those names.
+    ``start``/``end`` cut the aligned panel (dates outside
     the data are an error giving the range). Errors raise :class:`DataError`/:class:`ConfigError`;
     findings that are only warnings are emitted as :class:`DataWarning`.
     """
@@ -156,7 +157,8 @@ def load_panel(source: str | Path, sleeves: Mapping[str, SleeveSpec] | None = No
         all_series, splices = _extend(all_series, extensions, periods_per_year(freq))
         label = data.label + (f", converted to {base_currency} with {fx}" if fx else "")
         if declared:
-            label += f" + {', '.join(d.data.label if d.data is not None else n for n, d in declared.items())}"
+            label += " + " + ", ".join(d.data.label if d.data is not None else n
+                                       for n, d in declared.items())
         per = periods_per_year(freq) / periods_per_year(DAILY)
         panel = build_panel(
             {t: s.tr for t, s in all_series.items()}, parsed,

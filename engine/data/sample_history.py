@@ -18,8 +18,8 @@ of 1973–74, 2000–02, 2008, 2020 and 2022, rounded from the public record of 
 are price level × shares, ``EXUS`` and ``EM`` also growing by net issuance, so ``US`` is about
 two-thirds of ``WORLD`` in 1970, under 40 % in 1989 and back near 60 % in 2024; they weight
 ``WORLD`` but are not in the panel (as with index files: the US share is projected from the
-relative levels of ``US`` and ``WORLD`` anchored at a known weight, :data:`US_SHARE`). Cash earns the
-rate path :data:`RATES` (fractions a year; 15 % in 1981, ~0 in 2009–15).
+relative levels of ``US`` and ``WORLD`` anchored at a known weight, :data:`US_SHARE`). Cash
+earns the rate path :data:`RATES` (fractions a year; 15 % in 1981, ~0 in 2009–15).
 
 Units: vols, yields, rates and issuance are fractions per year; closes start at 100.
 """
@@ -89,7 +89,8 @@ def cape_like(us_price: pd.Series, *, first: float, growth: float = EARNINGS_GRO
     """A CAPE-like valuation indicator on ``us_price``'s (daily) dates: each month-end price
     over smooth synthetic earnings growing ``growth`` a year (scaled so the first month reads
     ``first``), on the row it is published ``lag_months`` months later (NaN between
-    publications, as ``Panel.indicators`` holds them). Causal: a value uses closes up to its month's end only."""
+    publications, as ``Panel.indicators`` holds them). Causal: a value uses closes up to its
+    month's end only."""
     from engine.data.frequency import resample_to
 
     monthly = resample_to(us_price.dropna(), "monthly")

@@ -3,8 +3,8 @@
 Arrays in, arrays out (``@njit``); names, dates and checks live in :mod:`engine.metrics.summary`.
 Units: returns are simple daily returns as fractions (0.01 = 1 %), one per trading day; a year is
 ``PERIODS = 252`` trading days unless a ``periods`` argument says otherwise (12 for a monthly
-panel, 52 weekly: every "day" below is then one period). Day indices count the days fed to the accumulator (0 = the first
-day), ``-1`` = none.
+panel, 52 weekly: every "day" below is then one period). Day indices count the days fed to the
+accumulator (0 = the first day), ``-1`` = none.
 
 One implementation (the one-day update ``_step``), several ways to drive it, all agreeing bit for
 bit: a streaming accumulator (``acc_init`` / ``acc_update`` once per day / ``acc_finalize``) that

@@ -326,7 +326,8 @@ def run_description(exp: Any) -> dict[str, Any]:
                             for r, s in (_get(panel, "sleeves", {}) or {}).items()},
                 "currency": _get(panel, "currency"),
                 "frequency": _get(panel, "frequency", "daily"),
-                "splices": {t: sp.describe() for t, sp in (_get(panel, "splices", {}) or {}).items()}}
+                "splices": {t: sp.describe()
+                            for t, sp in (_get(panel, "splices", {}) or {}).items()}}
     return {
         "data": data,
         "period": {"start": start, "end": end, "reason": _get(exp, "period_reason", "")},

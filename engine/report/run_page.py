@@ -25,7 +25,8 @@ def _dd_months(row: pd.Series) -> str:
 
 #: The metrics table of the page, in order. Keys are scorecard columns (fractions).
 METRIC_COLUMNS: tuple[Column, ...] = (
-    Column("cagr", "CAGR", "Compound annual growth rate over the period (periods / 252 trading days or 12 months a year)",
+    Column("cagr", "CAGR", "Compound annual growth rate over the period (rows / 252 trading "
+           "days a year, or 12 months on a monthly panel)",
            pct, "high"),
     Column("excess_cagr", "vs benchmark", "CAGR minus the benchmark's CAGR, percentage points",
            pp, "high"),

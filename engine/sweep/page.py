@@ -180,7 +180,8 @@ def dsr_section(result: Any) -> Section:
         ("Trials · their Sharpe dispersion", f"{dsr.n_trials:,} · "
                                               f"{esc(num(dsr.trials_sr_std * math.sqrt(ppy)))}"),
         ("Best's skewness · kurtosis", f"{esc(num(dsr.skew))} · {esc(num(dsr.kurtosis))} "
-                                       f"({dsr.n_obs:,} {'monthly' if ppy == 12 else 'daily'} returns)"),
+                                       f"({dsr.n_obs:,} {'monthly' if ppy == 12 else 'daily'} "
+                                       "returns)"),
         ("PSR vs 0 (no deflation)", esc(pct(dsr.psr_zero))),
     ]
     svg = charts.sharpe_histogram(sharpe, best, dsr.sr0_annual)
