@@ -92,3 +92,16 @@ def test_monthly_sweep_variants_equal_single_backtests(exp):
         cagrs.append(row["cagr"])
     assert cagrs[0] != cagrs[1]                           # the shift matters
     assert result.stats.dsr is None or result.stats.dsr.periods_per_year == 12
+
+
+def test_the_sample_em_fund_is_extended_back_with_the_index(exp):
+    sp = exp.panel.splices["EEM"]
+    assert (sp.index, sp.splice_date) == ("EM", pd.Timestamp("2003-04-30"))
+    em = exp.history.close("em", "tr")
+    assert em.first_valid_index() == pd.Timestamp("1969-12-31")
+    index = exp.history.tr["EM"]
+    before = em.loc[:"2003-04-30"].pct_change().iloc[1:]
+    np.testing.assert_allclose(before.to_numpy(),
+                               (index.loc[:"2003-04-30"].pct_change().iloc[1:] - 0.0068 / 12
+                                ).to_numpy(), rtol=0, atol=1e-12)
+    assert -0.012 < sp.tracking_difference < -0.004

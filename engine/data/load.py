@@ -75,11 +75,31 @@ def _load_sample(sleeves: Mapping[str, SleeveSpec] | None, extra_tickers: Sequen
     if sleeves is None:
         return panel
     parsed = parse_sleeves(sleeves)
-    ext = [sl.role for sl in parsed.values() if sl.extend_with]
-    if ext:
-        raise ConfigError(f"sleeve '{ext[0]}': extend_with splices files of a folder; the "
-                          f"{panel.source} has full histories — drop extend_with or load a folder")
-    return panel.with_sleeves(parsed)
+    return extend_panel(panel.with_sleeves(parsed), parsed)
+
+
+def extend_panel(panel: Panel, sleeves: Mapping[str, Sleeve]) -> Panel:
+    """``panel`` with each extended sleeve's fund spliced with its index, both columns of the
+    panel (:mod:`engine.data.extend`); ``Panel.splices`` records where."""
+    ext = {sl.tickers[0]: sl for sl in sleeves.values() if sl.extend_with}
+    if not ext:
+        return panel
+    for sl in ext.values():
+        if sl.extend_with not in panel.tickers:
+            raise DataError(f"sleeve '{sl.role}': extend_with names '{sl.extend_with}', which is "
+                            f"not in the {panel.source}; tickers: {', '.join(panel.tickers)}")
+    series = {t: SeriesData(t, t, panel.tr[t].dropna(),
+                            panel.pr[t].dropna() if t in panel.price_return else None, 0)
+              for t in {*ext, *(sl.extend_with for sl in ext.values())}}
+    spliced, splices = _extend(series, ext, panel.periods_per_year)
+    tr, pr = panel.tr.copy(), panel.pr.copy()
+    for t in ext:
+        tr[t] = spliced[t].tr.reindex(panel.dates)
+        pr[t] = (spliced[t].pr if spliced[t].pr is not None else spliced[t].tr
+                 ).reindex(panel.dates)
+    keep_pr = frozenset(t for t in panel.price_return if t not in ext or spliced[t].pr is not None)
+    return replace(panel, tr=tr, pr=pr, price_return=keep_pr,
+                   splices={**panel.splices, **splices})
 
 
 def _read(kind: str, source: str | Path, tickers: list[str], offline: bool,

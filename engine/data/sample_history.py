@@ -5,7 +5,8 @@ data.**
 month-end closes (``frequency = "monthly"``) of invented series named like index families:
 
 ``US`` · ``EXUS`` (developed ex-US) · ``EM`` (emerging) · ``WORLD`` (cap-weighted ``US`` +
-``EXUS`` + ``EM``) · ``CASH`` (bills) · ``BONDS``, plus one indicator, ``CAPE`` (a cyclically
+``EXUS`` + ``EM``) · ``CASH`` (bills) · ``BONDS`` · ``EEM`` (an EM fund listed in 2003-04, EM minus a 0.68 % fee: the
+thing to extend back with ``EM``), plus one indicator, ``CAPE`` (a cyclically
 adjusted P/E of ``US``: its price over the 10-year average of synthetic earnings), in
 ``Panel.indicators`` with a publication lag of one month.
 
@@ -34,7 +35,7 @@ from engine.data.panel import Panel, Sleeve
 from engine.errors import ConfigError
 
 START, END = "1969-12-31", "2026-06-30"
-TICKERS = ("US", "EXUS", "EM", "WORLD", "CASH", "BONDS")
+TICKERS = ("US", "EXUS", "EM", "WORLD", "CASH", "BONDS", "EEM")
 SHOCKED = ("US", "EXUS", "EM", "BONDS")
 DEFAULT_SLEEVES = MappingProxyType({"us": "US", "ex_us": "EXUS", "em": "EM", "world": "WORLD",
                                     "cash": "CASH", "bonds": "BONDS"})
@@ -78,6 +79,8 @@ RATES = (("1969-12", 0.078), ("1974-06", 0.08), ("1977-01", 0.047), ("1981-01", 
          ("2003-06", 0.010), ("2007-01", 0.050), ("2009-01", 0.001), ("2015-11", 0.001),
          ("2019-01", 0.024), ("2020-04", 0.001), ("2022-01", 0.001), ("2023-08", 0.053),
          ("2026-06", 0.040))
+#: an EM fund listed on this date (EEM's first month), tracking ``EM`` minus its fee
+FUND_START, FUND_FEE = "2003-04-30", 0.0068
 #: the US share of WORLD's caps on one date (a "known weight" to anchor the concentration on)
 US_SHARE = ("2024-12-31", 0.66)
 EARNINGS_GROWTH = 0.062  #: fraction a year, trend of the synthetic US earnings
@@ -133,6 +136,21 @@ def _paths(rng: np.random.Generator, dates: pd.DatetimeIndex) -> dict[str, np.nd
     return out
 
 
+def _fund(rng: np.random.Generator, dates: pd.DatetimeIndex, em_tr: np.ndarray,
+          em_pr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``EEM``: from :data:`FUND_START`, EM's monthly returns minus the fee and a small
+    tracking error (0.5 % a year), starting at 40; NaN before its listing."""
+    first = int(dates.searchsorted(pd.Timestamp(FUND_START)))
+    noise = rng.normal(0.0, 0.005 / np.sqrt(12), len(dates))
+    out = []
+    for lv in (em_tr, em_pr):
+        r = lv[first + 1:] / lv[first:-1] - 1 - FUND_FEE / 12 + noise[first + 1:]
+        path = np.full(len(dates), np.nan)
+        path[first:] = 40.0 * np.concatenate([[1.0], np.cumprod(1 + r)])
+        out.append(path)
+    return out[0], out[1]
+
+
 def history_panel(seed: int = 7) -> Panel:
     """The monthly long-history sample (see the module docstring) for ``seed``; same seed →
     byte-identical closes, caps and indicator."""
@@ -156,6 +174,8 @@ def history_panel(seed: int = 7) -> Panel:
         lv = np.column_stack([store[m] for m in ("US", "EXUS", "EM")])
         r = (w * (lv[1:] / lv[:-1] - 1)).sum(axis=1)
         store["WORLD"] = 100.0 * np.concatenate([[1.0], np.cumprod(1 + r)])
+    fund = _fund(rng, dates, tr["EM"], pr["EM"])
+    tr["EEM"], pr["EEM"] = fund
     rate = _interp(list(RATES), dates)
     cash_r = np.concatenate([[0.0], np.power(1 + rate[:-1], 1 / 12) - 1])  # known a month ahead
     tr["CASH"] = 100.0 * np.cumprod(1 + cash_r)
