@@ -6,8 +6,7 @@ strategies read signals through *slots* (e.g. the rowing-boat rule has slots ``c
 unbound uses the strategy's default spec. A strategy's *signal params* (e.g. breakout ``years``)
 override a bound spec's settings when they are set.
 
-Kinds and settings (defaults; fractions, trading days, months of 21 trading days, calendar
-years):
+Kinds and settings (defaults; fractions, trading days, calendar months, calendar years):
 
 - ``concentration``: ``basket`` (sleeve role, ticker, or list of tickers), ``index`` (role or
   ticker), ``anchors`` (needed when the panel has no caps: a snapshot file, or for a one-ticker
@@ -21,8 +20,12 @@ years):
   on stays on through any later crash), ``exit_from = "high"`` (the drop is measured from the
   highest close since the state turned on — a trailing exit; ``"entry"``: from the level at
   entry, which never moves up), ``exit_low_days = 0`` (0 = no exit by low).
-- ``trend``: ``series``; ``months = 10`` (price vs its SMA, total-return closes).
-- ``momentum``: ``series``; ``months = 12``, ``skip_months = 0`` (total return).
+- ``trend``: ``series``; ``months = 10`` (price vs its SMA, total-return closes),
+  ``basis = "month_end"`` (Faber: the month-end close vs the mean of the last 10 month-end
+  closes; ``"days"``: the close vs its 210-day SMA, months of 21 trading days).
+- ``momentum``: ``series``; ``months = 12``, ``skip_months = 0`` (total return),
+  ``basis = "month_end"`` (GEM: 12 calendar months, month-end to month-end; ``"days"``: 252
+  trading days).
 """
 from __future__ import annotations
 
@@ -60,11 +63,15 @@ SETTINGS: dict[str, dict[str, tuple[Any, str, float, float, str]]] = {
                           "closes, 0 = none"),
     },
     "trend": {
-        "months": (10, "int", 1, 600, "SMA length in months (21 trading days each)"),
+        "months": (10, "int", 1, 600, "SMA length in months"),
+        "basis": ("month_end", "choice", ("month_end", "days"), 0, "months of month-end "
+                  "closes (Faber) or of 21 trading days"),
     },
     "momentum": {
-        "months": (12, "int", 1, 600, "look-back in months (21 trading days each)"),
+        "months": (12, "int", 1, 600, "look-back in months"),
         "skip_months": (0, "int", 0, 600, "most recent months left out"),
+        "basis": ("month_end", "choice", ("month_end", "days"), 0, "calendar months of "
+                  "month-end closes (GEM) or months of 21 trading days"),
     },
 }
 
@@ -227,10 +234,11 @@ def _compute(panel: Any, spec: SignalSpec) -> pd.DataFrame:
             exit_low_days=s["exit_low_days"] or None, min_years=s["min_years"],
             exit_from=s["exit_from"])
     if spec.kind == "trend":
-        return sig.sma_trend(panel.close(spec.series, "tr"), months=s["months"])
+        return sig.sma_trend(panel.close(spec.series, "tr"), months=s["months"],
+                             basis=s["basis"])
     if spec.kind == "momentum":
         m = sig.momentum(panel.close(spec.series, "tr"), months=s["months"],
-                         skip_months=s["skip_months"])
+                         skip_months=s["skip_months"], basis=s["basis"])
         return m.to_frame("momentum")
     basket = spec.basket if isinstance(spec.basket, str) else list(spec.basket or ())
     conc = sig.concentration(panel, basket, spec.index, anchors=load_anchors(spec, panel),

@@ -224,8 +224,10 @@ def signal_panels(exp: Any) -> tuple[SignalPanel, ...]:
         elif kind == "trend":
             close = _close(exp, frame, spec, kind)
             months = spec.setting("months") if hasattr(spec, "setting") else _get(spec, "months")
-            avg = (f"{months}-month simple moving average (21 trading days a month)" if months
-                   else "simple moving average")
+            days = hasattr(spec, "setting") and spec.setting("basis") == "days"
+            avg = ((f"{months}-month simple moving average (21 trading days a month)" if days
+                    else f"average of its last {months} month-end closes (Faber), compared at "
+                         "each month-end") if months else "simple moving average")
             caption = f"{_series_name(spec) or name} (total-return close) against its {avg}."
             if close is None:
                 panels.append(SignalPanel(name, "other", frame[["sma"]], caption=caption))
