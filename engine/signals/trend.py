@@ -35,12 +35,14 @@ def _basis(basis: str) -> str:
     return basis
 
 
-def sma_trend(close: pd.Series, months: int = 10, basis: str = "month_end") -> pd.DataFrame:
+def sma_trend(close: pd.Series, months: int = 10, basis: str = "month_end",
+              rows_per_month: int = DAYS_PER_MONTH) -> pd.DataFrame:
     """Close against its simple moving average over ``months`` months.
 
     ``basis="month_end"``: the latest month-end close against the mean of the last ``months``
-    month-end closes (Faber); ``basis="days"``: the close against the mean of the last
-    ``21 · months`` daily closes.
+    month-end closes (Faber; on a monthly panel every row is a month-end); ``basis="days"``:
+    the close against the mean of the last ``rows_per_month · months`` closes
+    (``rows_per_month``: 21 on a daily panel, 1 on a monthly one).
     Returns columns ``sma`` (NaN until the window is full) and ``above`` (bool: the compared
     close > sma; False while the SMA is undefined).
     """
@@ -50,7 +52,8 @@ def sma_trend(close: pd.Series, months: int = 10, basis: str = "month_end") -> p
     sma = np.full(len(values), np.nan)
     ref = values.copy()
     if _basis(basis) == "days":
-        sma_nb(np.ascontiguousarray(values[first:]), DAYS_PER_MONTH * n, sma[first:])
+        window = positive_int(rows_per_month, "rows per month") * n
+        sma_nb(np.ascontiguousarray(values[first:]), window, sma[first:])
     else:
         flags = month_end_flags(close.index)
         month_end_sma_nb(np.ascontiguousarray(values[first:]), flags[first:], n, sma[first:],
@@ -62,14 +65,14 @@ def sma_trend(close: pd.Series, months: int = 10, basis: str = "month_end") -> p
 
 
 def momentum(close: pd.Series, months: int = 12, skip_months: int = 0,
-             basis: str = "month_end") -> pd.Series:
+             basis: str = "month_end", rows_per_month: int = DAYS_PER_MONTH) -> pd.Series:
     """Total return over ``months`` months, skipping the last ``skip_months``.
 
     ``basis="month_end"``: with m_j the month-end close j months before the latest month-end
     at or before t, ``momentum[t] = m_skip / m_months − 1`` (GEM; NaN until ``months + 1``
-    month-ends exist). ``basis="days"``: ``close[t − 21·skip] / close[t − 21·months] − 1``
-    (NaN until ``21 · months`` closes precede t). ``skip_months=1`` gives the classic 12-1
-    momentum. A fraction.
+    month-ends exist). ``basis="days"``: with k = ``rows_per_month`` (21 on a daily panel, 1 on
+    a monthly one), ``close[t − k·skip] / close[t − k·months] − 1`` (NaN until ``k · months``
+    closes precede t). ``skip_months=1`` gives the classic 12-1 momentum. A fraction.
     """
     name = close.name if close.name is not None else "close"
     values, first = close_values(close, f"momentum of '{name}'")
@@ -79,8 +82,8 @@ def momentum(close: pd.Series, months: int = 12, skip_months: int = 0,
         raise ConfigError(f"momentum skip_months ({skip}) must be less than months ({n})")
     out = np.full(len(values), np.nan)
     if _basis(basis) == "days":
-        momentum_nb(np.ascontiguousarray(values[first:]), DAYS_PER_MONTH * n,
-                    DAYS_PER_MONTH * skip, out[first:])
+        k = positive_int(rows_per_month, "rows per month")
+        momentum_nb(np.ascontiguousarray(values[first:]), k * n, k * skip, out[first:])
     else:
         month_end_momentum_nb(np.ascontiguousarray(values[first:]),
                               month_end_flags(close.index)[first:], n, skip, out[first:])

@@ -92,11 +92,12 @@ def best_variant(sharpe: np.ndarray) -> int:
 
 
 def sweep_statistics(sharpe: np.ndarray, monthly_excess: np.ndarray, best_daily_excess: np.ndarray,
-                     options: StatsOptions = StatsOptions()) -> SweepStats:
+                     options: StatsOptions = StatsOptions(), periods: int = 252) -> SweepStats:
     """Statistics from the sweep's outputs.
 
-    sharpe: (V,) annualised Sharpe of every variant (252 days a year); monthly_excess: (V, M)
-    monthly excess returns; best_daily_excess: the best variant's daily excess returns.
+    sharpe: (V,) annualised Sharpe of every variant (``periods`` rows a year: 252 days, or 12
+    on a monthly panel); monthly_excess: (V, M) monthly excess returns; best_daily_excess: the
+    best variant's excess returns per row.
     """
     sharpe = np.asarray(sharpe, dtype=np.float64)
     notes: list[str] = []
@@ -111,7 +112,7 @@ def sweep_statistics(sharpe: np.ndarray, monthly_excess: np.ndarray, best_daily_
     if np.isfinite(sharpe[best]) and best_daily_excess.size >= 4:
         n_eff = (effective_trials(monthly_excess) if monthly_excess.shape[1] >= 2
                  else float(sharpe.size))
-        dsr = deflated_sharpe_ratio(best_daily_excess, trials, periods_per_year=252,
+        dsr = deflated_sharpe_ratio(best_daily_excess, trials, periods_per_year=periods,
                                     n_effective=n_eff)
     else:
         notes.append("DSR skipped: the best variant has no Sharpe ratio")
