@@ -80,6 +80,9 @@ SIGNAL_SPECS = {
     "momentum (month-end, 12-1)": SignalSpec(kind="momentum", series="em",
                                              settings=(("skip_months", 1),)),
     "momentum (days)": SignalSpec(kind="momentum", series="us", settings=(("basis", "days"),)),
+    "indicator (CAPE percentile)": SignalSpec(kind="indicator", series="CAPE"),
+    "indicator (close z-score)": SignalSpec(kind="indicator", series="em", settings=(
+        ("min_history", 250), ("off", 1.0), ("on", 1.5), ("transform", "zscore"))),
 }
 
 
