@@ -201,8 +201,9 @@ value = st.one_of(st.integers(-5, 10**6), st.floats(allow_nan=False, allow_infin
 key_value = st.tuples(st.sampled_from(
     ["start", "end", "lag", "benchmark", "risk_free", "source", "seed", "base_currency", "fx",
      "ffill_limit", "offline", "max_age_days", "cache_dir", "bogus", "weights", "rebalance",
-     "band", "cash", "em", "us", "bonds", "mode"]), value).map(lambda kv: f"{kv[0]} = {str(kv[1]).lower()}"
-                                         if isinstance(kv[1], bool) else f"{kv[0]} = {kv[1]}")
+     "band", "cash", "em", "us", "bonds", "mode"]), value).map(
+    lambda kv: f"{kv[0]} = {str(kv[1]).lower()}" if isinstance(kv[1], bool)
+    else f"{kv[0]} = {kv[1]}")
 
 
 @pytest.mark.slow
