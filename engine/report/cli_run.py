@@ -39,11 +39,9 @@ def main(args: argparse.Namespace) -> int:
                           "(e.g. scripts/configs/rowing_boat.toml)")
     if args.workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {args.workers}")
-    out = run_config(args.config, data=args.data, out=args.out, start=args.start, end=args.end,
-                     backend=args.backend, force=args.force, tearsheets=args.tearsheets,
-                     workers=args.workers, show_progress=not args.quiet,
-                     argv=["rowboat", *sys.argv[1:]])
-    if not args.quiet:
+    def ready(out) -> None:   # the page is in place; tearsheets may still be rendering
+        if args.quiet:
+            return
         from rich.console import Console
 
         console = Console()
@@ -54,6 +52,13 @@ def main(args: argparse.Namespace) -> int:
         period = f"{out.metrics['start'].iloc[0]} to {out.metrics['end'].iloc[0]}"
         console.print(summary_table(out.metrics, out.benchmark, f"{out.path.name}: {period}",
                                     width=console.width))
+        console.print(f"page: {out.index}", highlight=False, soft_wrap=True)
+
+    out = run_config(args.config, data=args.data, out=args.out, start=args.start, end=args.end,
+                     backend=args.backend, force=args.force, tearsheets=args.tearsheets,
+                     workers=args.workers, show_progress=not args.quiet,
+                     argv=["rowboat", *sys.argv[1:]], on_ready=ready)
+    if not args.quiet:
         print(f"total {out.timings.get('total', 0.0):.1f} s; results in {out.path}/")
     print(out.index)
     return 0

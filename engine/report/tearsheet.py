@@ -30,6 +30,7 @@ import pandas as pd
 
 from engine.metrics.summary import periods_of
 from engine.report.quiet import quiet
+from engine.report.tearsheet_fast import fast_quantstats
 
 PERIODS_PER_YEAR = 252
 
@@ -174,7 +175,8 @@ def render(job: TearsheetJob) -> float:
     job.path.parent.mkdir(parents=True, exist_ok=True)
     before = set(plt.get_fignums())
     try:
-        with matplotlib.rc_context({"svg.hashsalt": "rowboat"}):  # deterministic SVG ids
+        with matplotlib.rc_context({"svg.hashsalt": "rowboat"}), \
+                fast_quantstats():  # deterministic SVG ids; no wasted work (same bytes)
             qs.reports.html(output=str(job.path), **kwargs)
     finally:
         for num in set(plt.get_fignums()) - before:  # quantstats' figures only
