@@ -68,7 +68,8 @@ def rolling_annualised(returns: pd.Series, years: int, periods: int = 252) -> pd
     return pd.Series(np.expm1(logs / years), index=returns.index[days - 1:])
 
 
-def rolling_summary(returns: pd.DataFrame, years: tuple[int, ...] = (3, 5)) -> pd.DataFrame:
+def rolling_summary(returns: pd.DataFrame, years: tuple[int, ...] = (3, 5),
+                    periods: int = 252) -> pd.DataFrame:
     """Per strategy and window: min / median / max of the rolling annualised return.
 
     Index: strategies; columns ``"{y}y_min"``, ``"{y}y_median"``, ``"{y}y_max"`` (NaN when the
@@ -77,7 +78,7 @@ def rolling_summary(returns: pd.DataFrame, years: tuple[int, ...] = (3, 5)) -> p
     for name in returns.columns:
         row = {}
         for y in years:
-            s = rolling_annualised(returns[name], y)
+            s = rolling_annualised(returns[name], y, periods)
             row[f"{y}y_min"] = float(s.min()) if len(s) else np.nan
             row[f"{y}y_median"] = float(s.median()) if len(s) else np.nan
             row[f"{y}y_max"] = float(s.max()) if len(s) else np.nan

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from engine.metrics.summary import periods_of
 from engine.report import figures, signal_figures
 from engine.report.colors import sleeve_colors, sleeve_order, strategy_colors
 from engine.report.page import (Column, Section, bp, cards, chip, day, document, esc,
@@ -28,7 +29,8 @@ def _dd_months(row: pd.Series) -> str:
 
 #: The metrics table of the page, in order. Keys are scorecard columns (fractions).
 METRIC_COLUMNS: tuple[Column, ...] = (
-    Column("cagr", "CAGR", "Compound annual growth rate over the period (trading days / 252)",
+    Column("cagr", "CAGR", "Compound annual growth rate over the period (rows / 252 trading "
+           "days a year, or 12 months on a monthly panel)",
            pct, "high"),
     Column("excess_cagr", "vs benchmark", "CAGR minus the benchmark's CAGR, percentage points",
            pp, "high"),
@@ -167,12 +169,14 @@ def metrics_section(page: RunPage, colors: Mapping[str, str]) -> Section:
 
 def header(page: RunPage, headline: str) -> str:
     start, end = page.returns.index[0], page.returns.index[-1]
-    years = len(page.returns) / 252
+    per = periods_of(pd.DatetimeIndex(page.returns.index))      # 252 daily, 12 monthly
+    years = len(page.returns) / per
+    unit = {12: "months", 52: "weeks"}.get(per, "trading days")
     badge = ' <span class="badge synthetic">synthetic sample</span>' if page.synthetic else ""
     source = esc(page.source) + (" — synthetic data, not market history" if page.synthetic else "")
     items = [
         ("Measurement period (wide)", f"<b>{esc(day(start))} → {esc(day(end))}</b> "
-                               f"({years:.1f} years, {len(page.returns)} trading days)<br>"
+                               f"({years:.1f} years, {len(page.returns)} {unit})<br>"
                                f'<span class="note">{esc(page.period_reason)}</span>'),
         ("Data source", source),
         ("Benchmark · risk-free", f"benchmark <b>{esc(page.benchmark)}</b><br>risk-free: "
@@ -201,7 +205,8 @@ def build_run_page(page: RunPage) -> str:
     r = page.returns
     figs: dict[str, dict] = {}
     date_table = {figures.PERIOD: iso_dates(r.index)}
-    rows = verdict_rows(r, page.benchmark, page.rf, page.calendar)
+    per = periods_of(pd.DatetimeIndex(r.index))
+    rows = verdict_rows(r, page.benchmark, page.rf, page.calendar, periods=per)
     text = headline(rows, page.benchmark, r.index[0], r.index[-1], focus_of(page))
     sections = []
     if page.today:

@@ -33,10 +33,11 @@ def drawdowns_table(returns: pd.Series, key: str) -> str:
     """Top 5 drawdown episodes: depth, peak, trough, recovery, lengths in trading days."""
     ep = drawdown_episodes(returns, top=5)
     head = ("<thead><tr><th>Depth</th><th>Peak</th><th>Trough</th><th>Recovered</th>"
-            "<th title=\"trading days from the peak to the trough\">Days down</th>"
-            "<th title=\"trading days from the trough back to the peak\">Days to recover</th>"
-            "<th title=\"trading days from the peak to the recovery (or to the end)\">"
-            "Total days</th></tr></thead>")
+            "<th title=\"periods (trading days, or months for monthly data) from the peak to "
+            "the trough\">Down</th>"
+            "<th title=\"periods from the trough back to the peak\">To recover</th>"
+            "<th title=\"periods from the peak to the recovery (or to the end)\">"
+            "Total</th></tr></thead>")
     rows = []
     for e in ep.itertuples():
         rec = "not yet" if pd.isna(e.recovery) else day(e.recovery)
@@ -95,6 +96,12 @@ def rebalance_table(log: pd.DataFrame, page: RunPage, key: str, limit: int = 400
                  "compact") + more
 
 
+def _periods(page: RunPage) -> int:
+    from engine.metrics.summary import periods_of
+
+    return periods_of(pd.DatetimeIndex(page.returns.index))
+
+
 def _step(n: int) -> int:
     return 1 if n <= 1500 else 5
 
@@ -114,7 +121,8 @@ def picker_section(page: RunPage, colors: Mapping[str, str], figs: dict[str, Any
         key = f"s{k}"
         parts = []
         if name != page.benchmark:
-            figs[f"vs-{key}"] = figures.versus(page.returns, name, page.benchmark, colors)
+            figs[f"vs-{key}"] = figures.versus(page.returns, name, page.benchmark, colors,
+                                               days=_periods(page))
             parts.append(figure_div(f"vs-{key}", 640, f"{esc(name)} against "
                                     f"{esc(page.benchmark)}",
                                     "Top: growth of the strategy divided by growth of the "
@@ -150,7 +158,7 @@ def picker_section(page: RunPage, colors: Mapping[str, str], figs: dict[str, Any
 
 
 def rolling_table(page: RunPage, colors: Mapping[str, str]) -> str:
-    tab = rolling_summary(page.returns)
+    tab = rolling_summary(page.returns, periods=_periods(page))
     cell = _strategy_cell(colors, page.benchmark)
     years = [y for y in (3, 5) if tab[f"{y}y_median"].notna().any()]
     if not years:

@@ -36,13 +36,15 @@ class Row:
     sharpe: SharpeTest | None
 
 
-def _cagr(r: pd.Series) -> float:
-    return float(np.expm1(np.log1p(r.to_numpy()).sum() * 252 / len(r)))
+def _cagr(r: pd.Series, periods: int = 252) -> float:
+    return float(np.expm1(np.log1p(r.to_numpy()).sum() * periods / len(r)))
 
 
 def verdict_rows(returns: pd.DataFrame, benchmark: str, rf: pd.Series | None = None,
-                 calendar: pd.DataFrame | None = None) -> list[Row]:
-    """Statistics per strategy (config order); ``calendar``: year × strategy returns."""
+                 calendar: pd.DataFrame | None = None, periods: int = 252) -> list[Row]:
+    """Statistics per strategy (config order); ``calendar``: year × strategy returns;
+    ``periods``: returns a year (252 daily, 12 monthly; the bootstrap's blocks are a quarter
+    long: 63 days or 3 months)."""
     rf_p = (pd.Series(0.0, index=returns.index) if rf is None
             else rf.reindex(returns.index).fillna(0.0))
     b = returns[benchmark]
@@ -52,15 +54,17 @@ def verdict_rows(returns: pd.DataFrame, benchmark: str, rf: pd.Series | None = N
         excess = sharpe = None
         ahead = years = 0
         if name != benchmark:
-            excess = excess_cagr_interval(r.to_numpy(), b.to_numpy())
+            excess = excess_cagr_interval(r.to_numpy(), b.to_numpy(), periods=periods,
+                                          block=max(3, periods // 4))
             try:
-                sharpe = sharpe_difference((r - rf_p).to_numpy(), (b - rf_p).to_numpy())
+                sharpe = sharpe_difference((r - rf_p).to_numpy(), (b - rf_p).to_numpy(),
+                                           periods=periods)
             except ValueError:
                 sharpe = None
             if calendar is not None:
                 diff = (calendar[name] - calendar[benchmark]).dropna()
                 ahead, years = int((diff > 0).sum()), int(len(diff))
-        rows.append(Row(str(name), _cagr(r), excess, ahead, years,
+        rows.append(Row(str(name), _cagr(r, periods), excess, ahead, years,
                         probabilistic_sharpe((r - rf_p).to_numpy()), sharpe))
     return rows
 
@@ -134,7 +138,7 @@ def verdict_table(rows: list[Row], colors: Mapping[str, str], benchmark: str) ->
 
 
 METHODS_NOTE = (
-    "Is a difference real? The interval resamples the period in 63-day blocks (both series "
+    "Is a difference real? The interval resamples the period in quarter-long blocks (both series "
     "on the same days, 2,000 resamples, fixed seed): if it spans 0, the excess could be luck. "
     "The p-value tests equal Sharpe ratios allowing for autocorrelation and fat tails "
     "(Ledoit &amp; Wolf 2008, Newey–West HAC). PSR is the probability that the true Sharpe "
