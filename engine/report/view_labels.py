@@ -6,19 +6,12 @@ returns plain strings and pandas objects.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-
-def _get(obj: Any, key: str, default: Any = None) -> Any:
-    if obj is None:
-        return default
-    if isinstance(obj, Mapping):
-        return obj.get(key, default)
-    return getattr(obj, key, default)
+from engine.report.experiment_view import _get
 
 
 def tickers_of(exp: Any, name: str) -> str:
