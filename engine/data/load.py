@@ -63,11 +63,15 @@ def _load_sample(sleeves: Mapping[str, SleeveSpec] | None, extra_tickers: Sequen
 
 
 def _read(kind: str, source: str | Path, tickers: list[str], offline: bool,
-          cache_dir: str | Path | None, max_age_days: int | None) -> SourceData:
+          cache_dir: str | Path | None, max_age_days: int | None,
+          price_only: Sequence[str] = ()) -> SourceData:
     if kind == "folder":
-        return read_folder(Path(source).expanduser(), tickers)
+        return read_folder(Path(source).expanduser(), tickers, price_only)
     if kind == "wide":
-        return read_wide(Path(source).expanduser(), tickers)
+        return read_wide(Path(source).expanduser(), tickers, price_only)
+    if price_only:
+        raise ConfigError(f"price_only ({', '.join(price_only)}) applies to a folder of CSVs or "
+                          "a wide file; Yahoo gives each ticker's own closes — remove it")
     from engine.data.yahoo import load_yahoo
 
     return load_yahoo(tickers, cache_dir=cache_dir, offline=offline, max_age_days=max_age_days)
@@ -78,7 +82,8 @@ def load_panel(source: str | Path, sleeves: Mapping[str, SleeveSpec] | None = No
                extra_tickers: Sequence[str] = (), base_currency: str | None = None,
                fx: str | None = None, ffill_limit: int = DEFAULT_FFILL_LIMIT,
                offline: bool = False, cache_dir: str | Path | None = None,
-               max_age_days: int | None = None,
+               max_age_days: int | None = None, local: Sequence[str] = (),
+               price_only: Sequence[str] = (),
                min_days: int = DEFAULT_MIN_DAYS, seed: int = DEFAULT_SEED) -> Panel:
     """Load, validate and align a universe.
 
@@ -89,7 +94,10 @@ def load_panel(source: str | Path, sleeves: Mapping[str, SleeveSpec] | None = No
     ``{ticker: weight}`` (fractions) or :class:`Sleeve`; ``None`` = the source's defaults (only
     the sample has them). Only the sleeves' tickers plus ``extra_tickers`` are loaded (the
     sample keeps all its tickers). ``base_currency`` with ``fx`` (an FX ticker of the same
-    source quoted as data currency per one base unit, e.g. ``GBPUSD=X``) converts every close.
+    source quoted as data currency per one base unit, e.g. ``GBPUSD=X``) converts every close
+    but those of the ``local`` tickers (already in the base currency). ``price_only``: tickers
+    whose files hold price levels (``Date,Close[,Volume]``, e.g. ``^GSPC``; see
+    :mod:`engine.data.sources`). Every series keeps its own history (:mod:`engine.data.align`).
     ``ffill_limit``: longest holiday gap filled, in trading days; ``min_days``: fewest trading
     days all required tickers must share. ``start``/``end`` cut the aligned panel (dates outside
     the data are an error giving the range). Errors raise :class:`DataError`/:class:`ConfigError`;
@@ -107,7 +115,7 @@ def load_panel(source: str | Path, sleeves: Mapping[str, SleeveSpec] | None = No
         required = list(dict.fromkeys([t for sl in parsed.values() for t in sl.tickers]
                                       + list(extra_tickers)))
         data = _read(kind, source, required + ([fx] if fx and fx not in required else []),
-                     offline, cache_dir, max_age_days)
+                     offline, cache_dir, max_age_days, tuple(price_only))
         raise_on_errors(data.all_findings(), stacklevel=3)
         label = data.label + (f", converted to {base_currency} with {fx}" if fx else "")
         panel = build_panel(
@@ -115,6 +123,7 @@ def load_panel(source: str | Path, sleeves: Mapping[str, SleeveSpec] | None = No
             pr={t: s.pr for t, s in data.series.items() if s.pr is not None},
             extra_tickers=extra_tickers, ffill_limit=ffill_limit, min_days=min_days,
             fx=data.series[fx].tr.rename(fx) if fx else None, currency=base_currency,
+            local=tuple(local),
             labels={t: s.label for t, s in data.series.items()}, source=label)
     if start is not None or end is not None:
         panel = panel.slice(start, end)

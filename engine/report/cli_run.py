@@ -52,6 +52,7 @@ def main(args: argparse.Namespace) -> int:
         period = f"{out.metrics['start'].iloc[0]} to {out.metrics['end'].iloc[0]}"
         console.print(summary_table(out.metrics, out.benchmark, f"{out.path.name}: {period}",
                                     width=console.width))
+        print(f"period: {out.experiment.period_reason}")
         print(f"total {out.timings.get('total', 0.0):.1f} s; results in {out.path}/")
     print(out.index)
     return 0
