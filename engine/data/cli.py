@@ -50,7 +50,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                        description="Load a universe and print its sleeves, period and "
                                    "annualised return/volatility per sleeve.")
     p.add_argument("source", nargs="?", default="sample",
-                   help="'sample' (default), 'yahoo', a folder of CSVs or a wide file")
+                   help="'sample' (default), 'sample_history' (monthly from 1970), 'yahoo', a "
+                        "folder of CSVs or a wide file")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the sample universe")
     _price_only_option(p)
     p.add_argument("--sleeve", action="append", default=[], metavar="ROLE=SPEC",
@@ -203,7 +204,7 @@ def _default_sleeves(source: str, price_only: list[str]) -> dict[str, str] | Non
     """One sleeve per readable ticker of a folder or wide file. A file with errors is
     reported on its own line (stderr) and left out, so one bad file does not hide the rest."""
     kind = source_kind(source)
-    if kind == "sample":
+    if kind in ("sample", "sample_history"):
         return None
     if kind == "yahoo":
         raise ConfigError("rowboat data show yahoo needs --sleeve ROLE=TICKER (e.g. --sleeve "
@@ -253,15 +254,16 @@ def print_panel(panel: Panel, console: Console, *, start_option: bool = False) -
                       "market prices")
     console.print(f"source: {panel.source}", markup=False, soft_wrap=True)
     first, last = panel.dates[0].date(), panel.dates[-1].date()
-    console.print(f"data: {first} to {last} ({len(panel)} trading days; each series from its "
-                  "own first date, below; the period is where every ticker has a price)",
-                  markup=False)
+    unit = {"monthly": "months", "weekly": "weeks"}.get(panel.frequency, "trading days")
+    console.print(f"data: {first} to {last} ({len(panel)} {unit}, {panel.frequency}; each series "
+                  "from its own first date, below; the period is where every ticker has a "
+                  "price)", markup=False)
     firsts = panel.first_dates
     common = firsts.max()
     start_by = (f"; start set by {panel.start_ticker}" if panel.start_ticker
                 else "; start set by --start" if start_option else "")
     n = int((panel.dates >= common).sum())
-    console.print(f"period: {common.date()} to {last} ({n} trading days{start_by})",
+    console.print(f"period: {common.date()} to {last} ({n} {unit}{start_by})",
                   markup=False)
     if panel.currency:
         console.print(f"currency: {panel.currency}", markup=False)
@@ -269,7 +271,7 @@ def print_panel(panel: Panel, console: Console, *, start_option: bool = False) -
     if filled:
         console.print("forward-filled days: " + ", ".join(f"{t} {n}" for t, n in filled.items()),
                       markup=False, soft_wrap=True)
-    table = Table(title="sleeves (total return, 252 trading days a year)")
+    table = Table(title=f"sleeves (total return, {panel.periods_per_year} {unit} a year)")
     for col, justify in (("sleeve", "left"), ("tickers (weights)", "left"), ("first", "left"),
                          ("return %/yr", "right"), ("volatility %/yr", "right")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]

@@ -47,6 +47,8 @@ class SeriesData:
     ``tr``: total-return closes; ``pr``: genuine price-return closes or ``None``. Both are clean
     (sorted, unique dates, positive) even when ``findings`` hold errors, so a report can still
     show the range; loaders must not use a series that has errors. ``rows``: rows in the file.
+    ``variant`` (``"price"``, ``"gross"``, ``"net"``) and ``currency`` when the file says so
+    (MSCI exports, :mod:`engine.data.msci`).
     """
 
     ticker: str
@@ -55,6 +57,8 @@ class SeriesData:
     pr: pd.Series | None
     rows: int
     findings: tuple[Finding, ...] = ()
+    variant: str | None = None
+    currency: str | None = None
 
     @property
     def first(self) -> pd.Timestamp | None:
@@ -158,9 +162,25 @@ def check_price_only(price_only: Iterable[str], have: Iterable[str], where: str)
     return declared
 
 
+#: file suffixes a folder's tickers are read from (``.xls``: MSCI end-of-day exports)
+FOLDER_SUFFIXES = (".csv", ".xls")
+
+
 def folder_tickers(folder: str | Path) -> list[str]:
-    """Tickers in a folder: the names of its ``*.csv`` files, sorted."""
-    return sorted(p.stem for p in Path(folder).glob("*.csv") if p.is_file())
+    """Tickers in a folder: the names of its ``*.csv`` and ``*.xls`` files, sorted."""
+    return sorted({p.stem for p in Path(folder).iterdir()
+                   if p.is_file() and p.suffix.lower() in FOLDER_SUFFIXES})
+
+
+def read_ticker_file(folder: Path, ticker: str, *, price_only: bool = False) -> SeriesData:
+    """``TICKER.csv`` (:func:`read_ticker_csv`; ``price_only``: it holds price levels) or,
+    without one, ``TICKER.xls`` (an MSCI export, :func:`engine.data.msci.read_msci_xls`)."""
+    csv = folder / f"{ticker}.csv"
+    xls = folder / f"{ticker}.xls"
+    if not csv.is_file() and xls.is_file():
+        from engine.data.msci import read_msci_xls
+        return read_msci_xls(xls, ticker)
+    return read_ticker_csv(csv, ticker, price_only=price_only)
 
 
 def read_folder(folder: str | Path, tickers: Iterable[str] | None = None,
@@ -180,7 +200,7 @@ def read_folder(folder: str | Path, tickers: Iterable[str] | None = None,
                         f"{folder}: no {missing[0]}.csv; the folder has {', '.join(have) or 'no CSV files'}")
     levels = set(check_price_only(price_only, have, str(folder)))
     return SourceData(f"CSV folder {folder}",
-                      {t: read_ticker_csv(folder / f"{t}.csv", t, price_only=t in levels)
+                      {t: read_ticker_file(folder, t, price_only=t in levels)
                        for t in wanted})
 
 
