@@ -204,6 +204,9 @@ def _default_sleeves(source: str) -> dict[str, str] | None:
 
 
 def _show(args: argparse.Namespace, console: Console) -> int:
+    if args.max_age_days is not None and args.max_age_days < 0:
+        raise ConfigError(f"--max-age-days {args.max_age_days}: give a number of calendar days, "
+                          "0 or more")
     sleeves = (dict(parse_sleeve_option(s) for s in args.sleeve) if args.sleeve
                else _default_sleeves(args.source))
     with warnings.catch_warnings(record=True) as caught:
