@@ -228,6 +228,9 @@ def _default_sleeves(source: str, price_only: list[str]) -> dict[str, str] | Non
 
 
 def _show(args: argparse.Namespace, console: Console) -> int:
+    if args.max_age_days is not None and args.max_age_days < 0:
+        raise ConfigError(f"--max-age-days {args.max_age_days}: give a number of calendar days, "
+                          "0 or more")
     sleeves = (dict(parse_sleeve_option(s) for s in args.sleeve) if args.sleeve
                else _default_sleeves(args.source, args.price_only))
     with warnings.catch_warnings(record=True) as caught:
