@@ -75,7 +75,7 @@ def summary_text(result) -> str:
     names = ", ".join(f"{n}={getattr(result.best_params, n)}" for n in p.grid.names)
     lines = [f"{p.n_variants:,} variants of {p.name} in {result.timings.get('variants', 0):.2f} s "
              f"({'dask' if result.scheduler else 'local'}); period {p.period[0].date()} to "
-             f"{p.period[1].date()}",
+             f"{p.period[1].date()} ({p.period_reason})",
              f"best #{result.best} by {result.rank_by} ({names or 'base'}): Sharpe "
              f"{best['sharpe']:.2f}, Sortino {best['sortino']:.2f}, Calmar "
              f"{best['calmar']:.2f}, CAGR {best['cagr']:.1%}, max drawdown "
