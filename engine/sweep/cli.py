@@ -83,7 +83,9 @@ def summary_text(result) -> str:
     if st.dsr is not None:
         of = "" if st.best == result.best else f" of the highest-Sharpe variant #{st.best}"
         lines.append(f"deflated Sharpe ratio{of} {st.dsr.dsr:.1%} (hurdle Sharpe "
-                     f"{st.dsr.sr0_annual:.2f} for {st.dsr.n_trials:,} trials)")
+                     f"{st.dsr.sr0_annual:.2f} for {st.dsr.n_effective:,.0f} effective "
+                     f"independent trials of {st.dsr.n_trials:,}; counting all "
+                     f"{st.dsr.n_trials:,}: {st.dsr.dsr_all_trials:.1%})")
     if st.pbo is not None:
         lines.append(f"probability of backtest overfitting {st.pbo.pbo:.1%} "
                      f"({st.pbo.n_combinations:,} CSCV splits)")
