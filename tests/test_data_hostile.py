@@ -25,7 +25,8 @@ def with_row(date: str, first: bool = False) -> str:
 
 
 def utc_shifted() -> str:
-    """Closes stamped 21:00 New York, converted to UTC, then cut to the date: Friday → Saturday."""
+    """Closes stamped 21:00 New York, converted to UTC, then cut to the date (Friday →
+    Saturday)."""
     f = PRICES.copy()
     f.index = (f.index + pd.Timedelta(hours=21)).tz_localize("America/New_York").tz_convert("UTC")
     f.index = f.index.strftime("%Y-%m-%d %H:%M:%S+00:00")
