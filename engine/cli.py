@@ -1,4 +1,4 @@
-"""The ``rowboat`` command: ``run | compare | sweep | data | bench``.
+"""The ``rowboat`` command: ``run | today | compare | sweep | data | bench``.
 
 Each sub-command lives in its own module exposing ``configure(parser)`` and ``main(args) -> int``;
 this file only dispatches, imports lazily (so ``rowboat --help`` is fast), and turns a
@@ -15,6 +15,8 @@ import warnings
 #: sub-command → (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("engine.report.cli_run", "run a config: backtest every strategy, write results/<name>/"),
+    "today": ("engine.report.cli_today", "where the signals stand now and what each strategy "
+              "holds (prints; writes nothing)"),
     "compare": ("engine.report.cli_compare", "one comparison page across several run folders"),
     "sweep": ("engine.sweep.cli", "parameter sweep of one strategy with overfitting statistics"),
     "data": ("engine.data.cli", "check a data folder, fetch Yahoo data, show a universe"),
