@@ -34,6 +34,26 @@ def _quiet_third_party() -> None:
     logging.getLogger("matplotlib").setLevel(logging.ERROR)
 
 
+def _one_line_data_warnings() -> None:
+    """Our own DataWarnings print as ``rowboat: warning: MESSAGE`` (one line, like errors),
+    not in Python's ``file:line: DataWarning: …`` form with a source line."""
+    from engine.errors import DataWarning
+
+    shown = warnings.showwarning
+    if getattr(shown, "rowboat", False):
+        return
+
+    def show(message, category, filename, lineno,  # type: ignore[no-untyped-def]
+             file=None, line=None):
+        if issubclass(category, DataWarning):
+            print(f"rowboat: warning: {message}", file=sys.stderr if file is None else file)
+            return
+        shown(message, category, filename, lineno, file, line)
+
+    show.rowboat = True  # type: ignore[attr-defined]
+    warnings.showwarning = show
+
+
 def build_parser(command: str | None = None) -> tuple[argparse.ArgumentParser, object | None]:
     """The parser; only ``command``'s module is imported (and configured)."""
     parser = argparse.ArgumentParser(
@@ -53,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     from engine.errors import UserError
 
     _quiet_third_party()
+    _one_line_data_warnings()
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), None)
     parser, module = build_parser(command if command in COMMANDS else None)
