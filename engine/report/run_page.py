@@ -12,7 +12,7 @@ import pandas as pd
 
 from engine.report import plots, signal_plots
 from engine.report.page import (Column, Section, bp, cards, chart, chip, day, document, esc,
-                                 heat_table, num, pct, pp, sign_class, table)
+                                 heat_table, href, num, pct, pp, sign_class, table)
 
 def _dd_months(row: pd.Series) -> str:
     """"Nov 2007 → Mar 2009": peak and trough months of the max drawdown."""
@@ -100,7 +100,7 @@ def _strategy_cell(colors: Mapping[str, str], benchmark: str,
         tag = ' <span class="badge bench">benchmark</span>' if name == benchmark else ""
         label = esc(name)
         if links and name in links:
-            label = f'<a href="{esc(links[name])}" title="quantstats tearsheet">{label}</a>'
+            label = f'<a href="{href(links[name])}" title="quantstats tearsheet">{label}</a>'
         return f"{chip(colors[name])}{label}{tag}"
     return cell
 
@@ -260,7 +260,7 @@ def build_run_page(page: RunPage) -> str:
         if extra is not None:
             sections.append(extra)
     if page.tearsheets:
-        links = "".join(f'<li>{chip(colors[n])}<a href="{esc(page.tearsheets[n])}">{esc(n)}</a>'
+        links = "".join(f'<li>{chip(colors[n])}<a href="{href(page.tearsheets[n])}">{esc(n)}</a>'
                         "</li>" for n in names if n in page.tearsheets)
         sections.append(Section("tearsheets-section", "Tearsheets",
                                 f'<ul class="links">{links}</ul>',
