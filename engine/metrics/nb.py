@@ -38,7 +38,10 @@ The risk-free return must be finite on every day.
 Degenerate cases: fewer than 2 observed days → VOL, SHARPE NaN; zero standard deviation → SHARPE
 NaN (pandas returns NaN for an all-zero series; for a constant non-zero series its two-pass
 standard deviation leaves rounding noise ~1e-19 and quantstats reports a Sharpe of ~1e16 — we
-report NaN, the ratio being undefined). SKEW (n ≥ 3) and KURT (n ≥ 4, excess) follow pandas'
+report NaN, the ratio being undefined). Likewise a standard deviation (or downside deviation) of
+the excess returns below ``EXCESS_TOL`` (1e-12 per day) is rounding noise, not risk — a strategy
+that holds exactly the risk-free asset shows ~1e-16 and would get a Sharpe of e.g. −0.68 and a
+Sortino of 1e9 — so SHARPE and SORTINO are NaN there, as they are on exact arithmetic. SKEW (n ≥ 3) and KURT (n ≥ 4, excess) follow pandas'
 ``Series.skew()`` / ``Series.kurt()`` on the excess returns, NaN on zero variance. Kernels never
 raise on arithmetic (``error_model="numpy"``), so a sweep cannot stop on a degenerate variant.
 Not copied on purpose: quantstats guesses that a series with no negative value and a value > 1
@@ -61,6 +64,9 @@ from numba import njit
 
 PERIODS = 252.0
 _SQRT_PERIODS = math.sqrt(PERIODS)
+#: Daily standard deviation of excess returns (a fraction) below which it is rounding noise:
+#: real series have 1e-6 or more, floating-point noise on returns near 1e-2 is ~1e-17.
+EXCESS_TOL = 1e-12
 
 # ---- output vector layout (out[...]: float64; day indices stored as floats, -1 = none) --------
 CAGR = 0            #: compound annual growth rate, fraction per year (raw returns)
@@ -313,9 +319,9 @@ def acc_finalize(acc, out):
         cagr = wealth ** (1.0 / years) - 1.0
     out[CAGR] = cagr
     out[VOL] = std_r * _SQRT_PERIODS
-    out[SHARPE] = mean_e / std_e * _SQRT_PERIODS if std_e > 0.0 else nan
+    out[SHARPE] = mean_e / std_e * _SQRT_PERIODS if std_e > EXCESS_TOL else nan
     downside = math.sqrt(d2 / n) if n > 0.0 else nan
-    out[SORTINO] = mean_e / downside * _SQRT_PERIODS if downside > 0.0 else nan
+    out[SORTINO] = mean_e / downside * _SQRT_PERIODS if downside > EXCESS_TOL else nan
     mdd = acc[_MDD]
     out[MAX_DD] = mdd
     if mdd < 0.0:
