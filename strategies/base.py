@@ -16,6 +16,11 @@ How the pieces fit:
   bound signal slots and the params' signal settings);
 - :meth:`Strategy.inputs` samples them at the decision dates of ``params.schedule`` and drops the
   leading dates where some input is still undefined (the warm-up) → :class:`RuleInputs`;
+- **while a sleeve is not yet listed** (series keep their own history, so a panel may hold
+  EEM from 2003 and ACWX from 2008): every strategy *starts when the sleeves it holds or reads
+  exist* — decision dates before the last first price of :meth:`Strategy.required_sleeves`
+  (plus any ``listed`` roles the caller adds, e.g. the cash sleeve that receives idle cash) are
+  dropped like a warm-up (:meth:`Strategy.listing` says which ticker sets that date);
 - :meth:`Strategy.decide` runs the kernel → ``(D, K)`` weights; :meth:`Strategy.targets` names
   them (decision dates × sleeve roles), ready for ``engine.sim.backtest``.
 
@@ -27,7 +32,7 @@ else only changes the kernel's arithmetic. A sweep computes :meth:`inputs` once 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -152,11 +157,28 @@ class Strategy:
     def bind(self, signals: Mapping[str, SignalSpec] | None = None,
              binding: Mapping[str, str] | None = None,
              sleeves: Mapping[str, Any] | None = None) -> dict[str, SignalSpec]:
-        """Slot → spec. ``binding`` maps slots to names in ``signals`` explicitly. A slot left
-        unbound takes the configured signal of its kind that reads the same series as the slot's
-        default (a ticker counts as the role of the one-ticker sleeve holding it, given
-        ``sleeves``: role → Sleeve), else the only configured signal of its kind when the
-        strategy has one slot of that kind, else the slot's default spec."""
+        """Slot → spec (see :meth:`bind_explained`, which also says how each slot was bound)."""
+        return {slot: spec for slot, (spec, _) in
+                self.bind_explained(signals, binding, sleeves).items()}
+
+    def bind_explained(self, signals: Mapping[str, SignalSpec] | None = None,
+                       binding: Mapping[str, str] | None = None,
+                       sleeves: Mapping[str, Any] | None = None
+                       ) -> dict[str, tuple[SignalSpec, str]]:
+        """Slot → (spec, how). A strategy reads the signals named for it; ``how`` says which
+        rule chose each slot's spec:
+
+        - ``"bound"``: ``binding`` names a ``[signals.NAME]`` table for the slot (a name not in
+          ``signals``, or a table of another kind, is a ConfigError naming it);
+        - ``"auto"``: the slot is unbound and exactly one configured signal of its kind reads
+          the slot's own series (a ticker counts as the role of the one-ticker sleeve holding
+          it, given ``sleeves``: role → Sleeve); two or more such tables are a ConfigError
+          asking for an explicit binding;
+        - ``"default"``: otherwise the slot's default spec (its kind's default settings on the
+          slot's series).
+
+        A configured signal reading other series is never chosen, so adding a ``[signals.*]``
+        table for a chart never changes a strategy's inputs."""
         signals = dict(signals or {})
         binding = dict(binding or {})
         unknown = sorted(set(binding) - set(self.slots))
@@ -169,7 +191,7 @@ class Strategy:
         def canon(spec: SignalSpec) -> tuple[str, ...]:
             return tuple(role_of.get(n, n) for n in spec.names())
 
-        out: dict[str, SignalSpec] = {}
+        out: dict[str, tuple[SignalSpec, str]] = {}
         for slot, default in self.slots.items():
             if slot in binding:
                 name = binding[slot]
@@ -183,17 +205,20 @@ class Strategy:
                     raise ConfigError(f"strategy '{self.name}' slot '{slot}' needs a "
                                       f"{default.kind} signal, but '{name}' is a {spec.kind} "
                                       "signal")
-                out[slot] = spec
+                out[slot] = (spec, "bound")
                 continue
-            same_kind = [s for s in signals.values() if s.kind == default.kind]
-            n_slots = sum(1 for d in self.slots.values() if d.kind == default.kind)
-            match = [s for s in same_kind if canon(s) == default.names()]
+            match = [n for n, s in signals.items()
+                     if s.kind == default.kind and canon(s) == default.names()]
+            if len(match) > 1:
+                raise ConfigError(
+                    f"strategy '{self.name}' slot '{slot}' could read any of the {default.kind} "
+                    f"signals {', '.join(repr(m) for m in match)} (all read "
+                    f"{'/'.join(default.names())}); bind one in its [[strategy]] table: "
+                    f"signals = {{ {slot} = \"{match[0]}\" }}")
             if match:
-                out[slot] = match[0]
-            elif n_slots == 1 and len(same_kind) == 1:
-                out[slot] = same_kind[0]
+                out[slot] = (signals[match[0]], "auto")
             else:
-                out[slot] = default
+                out[slot] = (default, "default")
         return out
 
     def slot_spec(self, bound: Mapping[str, SignalSpec], slot: str,
@@ -234,12 +259,38 @@ class Strategy:
                                  f"{self.input_names}")
         return frame
 
+    def listing(self, panel: Any, params: BaseParams, listed: tuple[str, ...] = ()
+                ) -> tuple[pd.Timestamp, str, str]:
+        """(date from which every sleeve this strategy holds or reads — plus the ``listed``
+        roles — has a price, the role and the ticker that set it). A strategy decides only from
+        that date on: it *starts when its sleeves exist*."""
+        best = (panel.dates[0], "", "")
+        for role in dict.fromkeys((*self.required_sleeves(params), *listed)):
+            sl = panel.sleeve(role)
+            for t in sl.tickers:
+                d = panel.first_date(t)
+                if pd.isna(d):
+                    raise DataError(f"strategy '{self.name}': sleeve '{role}' ({t}) has no price "
+                                    f"in the data ({_span(panel.dates)}); use a later end or "
+                                    "another ticker")
+                if d > best[0]:
+                    best = (d, role, t)
+        return best
+
     def inputs(self, panel: Any, params: BaseParams,
-               signals_cfg: Mapping[str, SignalSpec] | None = None) -> RuleInputs:
-        """Inputs sampled at the decision dates, warm-up dropped (see the module docstring)."""
+               signals_cfg: Mapping[str, SignalSpec] | None = None,
+               listed: tuple[str, ...] = ()) -> RuleInputs:
+        """Inputs sampled at the decision dates from the day its sleeves (and the ``listed``
+        roles) all have prices, warm-up dropped (see the module docstring)."""
         daily = self.daily_inputs(panel, params, signals_cfg)
-        return sample_inputs(daily, decision_dates(panel.dates, params.schedule),
-                             self.name, self.describe_warmup(params, signals_cfg))
+        since, role, ticker = self.listing(panel, params, listed)
+        dates = decision_dates(panel.dates, params.schedule)
+        early = int(dates.searchsorted(since, side="left"))
+        why = self.describe_warmup(params, signals_cfg)
+        if role:
+            why += f" and waits for {ticker} ({role}, first price {since.date()})"
+        ri = sample_inputs(daily, dates[early:], self.name, why)
+        return replace(ri, skipped=ri.skipped + early)
 
     def decide(self, inputs: RuleInputs, params: BaseParams) -> np.ndarray:
         """Run the kernel: ``(D, K)`` target weights."""
@@ -248,12 +299,13 @@ class Strategy:
         return out
 
     def targets(self, panel: Any, params: BaseParams | None = None,
-                signals_cfg: Mapping[str, SignalSpec] | None = None) -> pd.DataFrame:
+                signals_cfg: Mapping[str, SignalSpec] | None = None,
+                listed: tuple[str, ...] = ()) -> pd.DataFrame:
         """Target weights: decision dates × the sleeves this strategy uses (fractions), ready
         for ``engine.sim.backtest``. Columns: the sleeves it needs with these params (plus any
         it holds), in kernel order."""
         params = self.params() if params is None else params
-        ri = self.inputs(panel, params, signals_cfg)
+        ri = self.inputs(panel, params, signals_cfg, listed)
         w = self.decide(ri, params)
         keep = set(self.required_sleeves(params))
         cols = [i for i, s in enumerate(self.sleeves) if s in keep or np.any(w[:, i] != 0.0)]

@@ -2,7 +2,8 @@
 
 * ``check PATH`` — validate a folder of CSVs (or one wide file): a table of every ticker (first,
   last, rows, findings) and every finding in full; exit 2 if any error, 0 if only warnings.
-* ``fetch TICKER... [--cache-dir DIR] [--refresh]`` — fill (or refresh) the Yahoo cache.
+* ``fetch TICKER... [--cache-dir DIR] [--refresh]`` — fill the Yahoo cache, update what is not
+  current (through the last completed session); ``--refresh`` asks Yahoo for every ticker.
 * ``show [SOURCE] [--seed N] [--sleeve ROLE=SPEC ...]`` — load a universe (default: the sample)
   and print its sleeves, period, the ticker that set the start, the source, and annualised
   return and volatility per sleeve.
@@ -40,14 +41,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--cache-dir", help="cache folder (default $ROWBOAT_CACHE_DIR or "
                                        "~/.cache/rowboat/yahoo)")
     p.add_argument("--refresh", action="store_true",
-                   help="also update tickers already cached (re-downloads everything if Yahoo "
-                        "re-based the adjusted history)")
+                   help="ask Yahoo even for tickers whose cache is current (through the last "
+                        "completed session); re-downloads everything if Yahoo re-based the "
+                        "adjusted history")
 
     p = sub.add_parser("show", help="load a universe and describe its sleeves",
                        description="Load a universe and print its sleeves, period and "
                                    "annualised return/volatility per sleeve.")
     p.add_argument("source", nargs="?", default="sample",
-                   help="'sample' (default), 'yahoo', a folder of CSVs or a wide file")
+                   help="'sample' (default), 'sample_history' (monthly from 1970), 'yahoo', a "
+                        "folder of CSVs or a wide file")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the sample universe")
     p.add_argument("--sleeve", action="append", default=[], metavar="ROLE=SPEC",
                    help="a sleeve: us=SPY, em=EEM,VWO (equal weights) or mega=AAPL:0.6,MSFT:0.4; "
@@ -56,6 +59,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--end", help="last date (YYYY-MM-DD)")
     p.add_argument("--offline", action="store_true", help="Yahoo: use the cache only")
     p.add_argument("--cache-dir", help="Yahoo cache folder")
+    p.add_argument("--max-age-days", type=int, metavar="DAYS",
+                   help="Yahoo: calendar days the cache may lag the last close when a refresh "
+                        "fails (default: a failed refresh is an error)")
     p.add_argument("--base-currency", help="convert into this currency (needs --fx)")
     p.add_argument("--fx", help="FX ticker: data currency per one base unit, e.g. GBPUSD=X")
     _alignment_options(p)
@@ -123,8 +129,9 @@ def _check(args: argparse.Namespace, console: Console) -> int:
         console.print(f"{tag} ", end="")
         console.print(f.message, markup=False, soft_wrap=True)
     if window is not None:
+        overlap = int((window.calendar >= window.start).sum())
         console.print(f"common period {window.start.date()} to {window.end.date()} "
-                      f"({len(window.calendar)} trading days; start set by "
+                      f"({overlap} trading days; start set by "
                       f"{window.start_ticker})", markup=False, soft_wrap=True)
     n_err = sum(f.is_error for f in every)
     console.print(f"{len(data.series)} tickers: {summarise(every)}", markup=False)
@@ -187,7 +194,7 @@ def parse_sleeve_option(text: str) -> tuple[str, str | list[str] | dict[str, flo
 
 def _default_sleeves(source: str) -> dict[str, str] | None:
     kind = source_kind(source)
-    if kind == "sample":
+    if kind in ("sample", "sample_history"):
         return None
     if kind == "yahoo":
         raise ConfigError("rowboat data show yahoo needs --sleeve ROLE=TICKER (e.g. --sleeve "
@@ -204,7 +211,8 @@ def _show(args: argparse.Namespace, console: Console) -> int:
         panel = load_panel(args.source, sleeves, start=args.start, end=args.end,
                            base_currency=args.base_currency, fx=args.fx,
                            ffill_limit=args.ffill_limit, offline=args.offline,
-                           cache_dir=args.cache_dir, min_days=args.min_days, seed=args.seed)
+                           cache_dir=args.cache_dir, max_age_days=args.max_age_days,
+                           min_days=args.min_days, seed=args.seed)
     for w in caught:
         if issubclass(w.category, DataWarning):
             print(f"rowboat: warning: {w.message}", file=sys.stderr)
@@ -221,9 +229,16 @@ def print_panel(panel: Panel, console: Console, *, start_option: bool = False) -
                       "market prices")
     console.print(f"source: {panel.source}", markup=False, soft_wrap=True)
     first, last = panel.dates[0].date(), panel.dates[-1].date()
+    unit = {"monthly": "months", "weekly": "weeks"}.get(panel.frequency, "trading days")
+    console.print(f"data: {first} to {last} ({len(panel)} {unit}, {panel.frequency}; each series "
+                  "from its own first date, below; the period is where every ticker has a "
+                  "price)", markup=False)
+    firsts = panel.first_dates
+    common = firsts.max()
     start_by = (f"; start set by {panel.start_ticker}" if panel.start_ticker
                 else "; start set by --start" if start_option else "")
-    console.print(f"period: {first} to {last} ({len(panel)} trading days{start_by})",
+    n = int((panel.dates >= common).sum())
+    console.print(f"period: {common.date()} to {last} ({n} {unit}{start_by})",
                   markup=False)
     if panel.currency:
         console.print(f"currency: {panel.currency}", markup=False)
@@ -231,8 +246,8 @@ def print_panel(panel: Panel, console: Console, *, start_option: bool = False) -
     if filled:
         console.print("forward-filled days: " + ", ".join(f"{t} {n}" for t, n in filled.items()),
                       markup=False, soft_wrap=True)
-    table = Table(title="sleeves (total return, 252 trading days a year)")
-    for col, justify in (("sleeve", "left"), ("tickers (weights)", "left"),
+    table = Table(title=f"sleeves (total return, {panel.periods_per_year} {unit} a year)")
+    for col, justify in (("sleeve", "left"), ("tickers (weights)", "left"), ("first", "left"),
                          ("return %/yr", "right"), ("volatility %/yr", "right")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     desc = panel.describe().set_index("sleeve") if panel.sleeves else None
@@ -240,6 +255,7 @@ def print_panel(panel: Panel, console: Console, *, start_option: bool = False) -
         names = (" ".join(f"{t} {w:.0%}" for t, w in zip(sl.tickers, sl.weights))
                  if sl.is_basket else sl.tickers[0])
         row = desc.loc[role] if desc is not None else None
-        table.add_row(escape(role), escape(names), f"{100 * row['ann_return']:.2f}",
+        table.add_row(escape(role), escape(names), str(row["first"]),
+                      f"{100 * row['ann_return']:.2f}",
                       f"{100 * row['ann_vol']:.2f}")
     console.print(table)

@@ -4,6 +4,16 @@ Every series has a total-return close (``tr``: adjusted, for P&L) and a price-re
 (``pr``: for signals, e.g. index levels). Where a source has no price-return close, ``pr`` holds
 the total-return close and the ticker is absent from ``price_return``.
 
+**Every series keeps its own history** (GUIDE §1): ``tr``/``pr`` run from the earliest first
+date of the panel's tickers, and a ticker's closes are NaN before its own first date (never
+after it: holiday gaps are forward-filled). :attr:`Panel.first_dates` gives each ticker's first
+priced date and :meth:`Panel.first_date` that of a ticker or sleeve (a basket starts when all
+its members have prices). Signals read a series from its own first date; the engine accepts
+NaN closes of a ticker it does not hold and refuses a non-zero target on a ticker without a
+price (``engine.sim``); the measured period is decided by ``engine.experiment``.
+``start_ticker`` names the ticker that starts last (from its first date every ticker has a
+price: the overlap).
+
 A sleeve is a role (``us_mega``, ``us``, ``ex_us``, ``em``, ``world``, ``cash``, ``bonds`` or a
 user-chosen name) mapped to one ticker or a basket of tickers with fixed weights (fractions
 summing to 1).
@@ -13,6 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,8 +56,14 @@ class Sleeve:
     role: str
     tickers: tuple[str, ...]
     weights: tuple[float, ...]
+    extend_with: str | None = None
+    cost: float = 0.0
 
     def __post_init__(self) -> None:
+        if self.extend_with is not None and (len(self.tickers) != 1 or not 0 <= self.cost < 0.1):
+            raise ConfigError(f"sleeve '{self.role}': extend_with needs one ticker and a cost "
+                              f"from 0 to 0.1 (a fraction a year: 0.0068 = 0.68 %), got "
+                              f"{list(self.tickers)} and {self.cost!r}")
         if not self.tickers:
             raise ConfigError(f"sleeve '{self.role}': no tickers; give a ticker or a basket")
         if len(self.tickers) != len(self.weights):
@@ -74,6 +91,8 @@ class Sleeve:
         """
         if isinstance(spec, str):
             return cls(role, (spec,), (1.0,))
+        if isinstance(spec, Mapping) and "ticker" in spec:
+            return cls._extended(role, spec)
         if isinstance(spec, Mapping):
             tickers = tuple(str(t) for t in spec)
             weights = tuple(weight_value(v, f"sleeve '{role}': weight of '{t}'")
@@ -89,6 +108,21 @@ class Sleeve:
             return cls(role, tickers, tuple(1.0 / n for _ in tickers) if n else ())
         raise ConfigError(f"sleeve '{role}': expected a ticker, a list of tickers or a table "
                           f"ticker = weight, got {type(spec).__name__}")
+
+    @classmethod
+    def _extended(cls, role: str, spec: Mapping[str, object]) -> Sleeve:
+        """``{ticker = "EEM", extend_with = "MSCI_EM", cost = 0.0068}`` (see
+        :mod:`engine.data.extend`)."""
+        unknown = sorted(set(spec) - {"ticker", "extend_with", "cost"})
+        if unknown:
+            raise ConfigError(f"sleeve '{role}': unknown key '{unknown[0]}'; an extended sleeve "
+                              "is { ticker = \"EEM\", extend_with = \"MSCI_EM\", cost = 0.0068 }")
+        ticker, index = spec.get("ticker"), spec.get("extend_with")
+        if not isinstance(ticker, str) or not isinstance(index, str) or not ticker or not index:
+            raise ConfigError(f"sleeve '{role}': give ticker = \"FUND\" and extend_with = "
+                              "\"INDEX\" (names of series in the data)")
+        cost = weight_value(spec.get("cost", 0.0), f"sleeve '{role}': cost")
+        return cls(role, (ticker,), (1.0,), extend_with=index, cost=cost)
 
     @property
     def is_basket(self) -> bool:
@@ -121,7 +155,8 @@ class Panel:
     ----------
     tr:
         Total-return closes (split- and dividend-adjusted), ``DatetimeIndex`` named ``Date``
-        (the trading calendar, ascending, unique), one float64 column per ticker, no NaN.
+        (the trading calendar, ascending, unique), one float64 column per ticker; NaN only
+        before the ticker's own first date.
     pr:
         Price-return closes, same index and columns. Equal to ``tr`` for tickers whose source has
         no separate price close.
@@ -139,8 +174,8 @@ class Panel:
     synthetic:
         True for the generated sample universe; every output made from it says so.
     start_ticker:
-        The ticker whose first date set the start of the usable period; ``None`` when the
-        start was set by a date (:meth:`slice` with a later ``start``) or is not known.
+        The ticker that starts last (its first date begins the overlap where every ticker has
+        a price); ``None`` when not known or when the panel was sliced after that date.
     currency:
         Base currency the closes are expressed in, when converted (``None`` = as the source).
     filled:
@@ -150,6 +185,15 @@ class Panel:
         Optional bool frame (same index and columns as ``tr``): True where the close was
         filled. :meth:`slice` recounts ``filled`` inside the window from it; a panel built
         without it keeps the counts it was given (they then describe the whole history).
+    frequency:
+        ``"daily"``, ``"weekly"`` or ``"monthly"`` (:mod:`engine.data.frequency`): one row per
+        trading day, week or month. Windows, metrics and reports follow it.
+    indicators:
+        Optional frame of indicator values (CAPE, rates, …) on the same dates: each value on
+        the row it was published (its lag applied), NaN between publications
+        (:meth:`indicator` carries it forward); not tradable.
+    splices:
+        Ticker → :class:`engine.data.extend.Splice` for sleeves extended back with an index.
     """
 
     tr: pd.DataFrame
@@ -163,6 +207,26 @@ class Panel:
     currency: str | None = None
     filled: Mapping[str, int] = field(default_factory=dict)
     filled_mask: pd.DataFrame | None = None
+    frequency: str = "daily"
+    indicators: pd.DataFrame | None = None
+    splices: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def periods_per_year(self) -> int:
+        """252 (daily), 52 (weekly) or 12 (monthly): quantstats' ``periods`` for this panel."""
+        from engine.data.frequency import periods_per_year
+        return periods_per_year(self.frequency)
+
+    def indicator(self, name: str) -> pd.Series:
+        """An indicator series (``[data.series]`` with ``kind = "indicator"``) on the panel's
+        dates: each value from the date it became known (its publication lag applied), carried
+        forward; NaN before the first."""
+        if self.indicators is None or name not in self.indicators.columns:
+            have = [] if self.indicators is None else list(self.indicators.columns)
+            raise ConfigError(f"no indicator series '{name}' in the data ({self.source}); "
+                              f"indicators: {', '.join(have) or 'none'} — declare it under "
+                              f"[data.series.{name}] with kind = \"indicator\"")
+        return self.indicators[name].ffill()
 
     # ------------------------------------------------------------------ basic views
     @property
@@ -180,6 +244,20 @@ class Panel:
     def __len__(self) -> int:
         return len(self.tr)
 
+    @property
+    def first_dates(self) -> pd.Series:
+        """Ticker → its first date with a price in this panel (NaT for a ticker with none)."""
+        return self.tr.apply(lambda c: c.first_valid_index()).astype("datetime64[ns]")
+
+    def first_date(self, name: str) -> pd.Timestamp:
+        """First priced date of a ticker or sleeve role (a basket: of its last-listed member);
+        NaT when it never has a price in the panel."""
+        tickers = self.sleeves[name].tickers if name in self.sleeves else (name,)
+        for t in tickers:
+            self._ticker(t)
+        firsts = self.first_dates[list(tickers)]
+        return pd.NaT if firsts.isna().any() else pd.Timestamp(firsts.max())
+
     def sleeve(self, role: str) -> Sleeve:
         try:
             return self.sleeves[role]
@@ -196,15 +274,21 @@ class Panel:
         """Close of a ticker or a sleeve role. ``kind``: ``"tr"`` total return, ``"pr"`` price.
 
         A basket sleeve is a fixed-weight index rebalanced daily to its basket weights, starting
-        at 1.0 on the panel's first date.
+        at 1.0 on the first date all its members have prices (NaN before it).
         """
         frame = self._frame(kind)
         if name in self.sleeves:
             sl = self.sleeves[name]
             if not sl.is_basket:
                 return frame[sl.tickers[0]].rename(name)
-            rets = frame[list(sl.tickers)].pct_change().fillna(0.0).to_numpy()
-            idx = np.cumprod(1.0 + rets @ np.asarray(sl.weights))
+            members = frame[list(sl.tickers)]
+            listed = members.notna().all(axis=1).to_numpy()
+            rets = members.pct_change(fill_method=None).fillna(0.0).to_numpy()
+            idx = np.cumprod(np.where(listed, 1.0 + rets @ np.asarray(sl.weights), 1.0))
+            first = int(np.argmax(listed)) if listed.any() else len(idx)
+            idx[:first] = np.nan
+            if first < len(idx):
+                idx[first:] /= idx[first]
             return pd.Series(idx, index=self.dates, name=name)
         self._ticker(name)
         return frame[name]
@@ -217,8 +301,8 @@ class Panel:
         return self.close(name, kind)
 
     def returns(self, kind: str = "tr") -> pd.DataFrame:
-        """Daily simple returns per ticker (first row 0)."""
-        return self._frame(kind).pct_change().fillna(0.0)
+        """Daily simple returns per ticker (0 on its first date and before it)."""
+        return self._frame(kind).pct_change(fill_method=None).fillna(0.0)
 
     def _frame(self, kind: str) -> pd.DataFrame:
         if kind == "tr":
@@ -233,8 +317,8 @@ class Panel:
         """The panel between ``start`` and ``end`` (inclusive; text as ``YYYY-MM-DD``).
 
         Dates outside the data, unreadable dates and a window without a trading day are a
-        :class:`DataError` that gives the available range. When the window starts after the
-        panel's first date, ``start_ticker`` becomes ``None`` (the start is set by ``start``);
+        :class:`DataError` that gives the available range. When the window starts after
+        ``start_ticker``'s first date, ``start_ticker`` becomes ``None``;
         ``filled`` is recounted inside the window when ``filled_mask`` is known.
         """
         first, last = self.dates[0], self.dates[-1]
@@ -256,9 +340,12 @@ class Panel:
         filled = (self.filled if mask is None
                   else {t: int(mask[t].sum()) if t in mask.columns else n
                         for t, n in self.filled.items()})
-        start_ticker = self.start_ticker if self.dates[m][0] == first else None
+        keep = (self.start_ticker is not None and self.start_ticker in self.tr.columns
+                and self.dates[m][0] <= self.first_date(self.start_ticker))
+        start_ticker = self.start_ticker if keep else None
         return replace(self, tr=self.tr.loc[m], pr=self.pr.loc[m],
                        caps=None if self.caps is None else self.caps.loc[m],
+                       indicators=None if self.indicators is None else self.indicators.loc[m],
                        start_ticker=start_ticker, filled=filled, filled_mask=mask)
 
     def with_sleeves(self, sleeves: Mapping[str, Sleeve]) -> Panel:
@@ -266,8 +353,9 @@ class Panel:
         for sl in sleeves.values():
             for t in sl.tickers:
                 if t not in self.tr.columns:
-                    raise ConfigError(f"sleeve '{sl.role}' names ticker '{t}', which is not in "
-                                      f"the data ({self.source}); tickers: {sorted(self.tickers)}")
+                    raise ConfigError(f"[sleeves] {sl.role}: sleeve '{sl.role}' names ticker "
+                                      f"'{t}', which is not in the data ({self.source}); use one "
+                                      f"of its tickers: {', '.join(sorted(self.tickers))}")
         return replace(self, sleeves=dict(sleeves))
 
     # ------------------------------------------------------------------ identity
@@ -281,16 +369,18 @@ class Panel:
         return h.hexdigest()
 
     def describe(self) -> pd.DataFrame:
-        """Per sleeve: tickers, first and last date, annualised return and volatility (fractions,
-        252 trading days a year, from total-return closes)."""
+        """Per sleeve: tickers, first and last date (its own history), annualised return and
+        volatility over that history (fractions, 252 trading days a year, total-return
+        closes)."""
         rows = []
         for role, sl in self.sleeves.items():
-            c = self.close(role, "tr")
+            c = self.close(role, "tr").dropna()
             r = c.pct_change().dropna()
-            years = len(r) / TRADING_DAYS_PER_YEAR
+            years = len(r) / self.periods_per_year
             ann_ret = (c.iloc[-1] / c.iloc[0]) ** (1 / years) - 1 if years > 0 else np.nan
             rows.append({"sleeve": role, "tickers": " ".join(sl.tickers),
-                         "first": self.dates[0].date(), "last": self.dates[-1].date(),
+                         "first": c.index[0].date() if len(c) else None,
+                         "last": self.dates[-1].date(),
                          "ann_return": ann_ret,
-                         "ann_vol": float(r.std(ddof=1) * np.sqrt(TRADING_DAYS_PER_YEAR))})
+                         "ann_vol": float(r.std(ddof=1) * np.sqrt(self.periods_per_year))})
         return pd.DataFrame(rows)

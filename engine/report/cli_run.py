@@ -39,17 +39,43 @@ def main(args: argparse.Namespace) -> int:
                           "(e.g. scripts/configs/rowing_boat.toml)")
     if args.workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {args.workers}")
-    out = run_config(args.config, data=args.data, out=args.out, start=args.start, end=args.end,
-                     backend=args.backend, force=args.force, tearsheets=args.tearsheets,
-                     workers=args.workers, show_progress=not args.quiet,
-                     argv=["rowboat", *sys.argv[1:]])
-    if not args.quiet:
+    def ready(out) -> None:   # the page is in place; tearsheets may still be rendering
+        if args.quiet:
+            return
         from rich.console import Console
 
         console = Console()
+        for line in out.experiment.config.binding_lines():
+            print(f"signal: {line}")
+        for line in data_lines(out.experiment):
+            print(f"data: {line}")
         period = f"{out.metrics['start'].iloc[0]} to {out.metrics['end'].iloc[0]}"
         console.print(summary_table(out.metrics, out.benchmark, f"{out.path.name}: {period}",
                                     width=console.width))
+        console.print(f"page: {out.index}", highlight=False, soft_wrap=True)
+
+    out = run_config(args.config, data=args.data, out=args.out, start=args.start, end=args.end,
+                     backend=args.backend, force=args.force, tearsheets=args.tearsheets,
+                     workers=args.workers, show_progress=not args.quiet,
+                     argv=["rowboat", *sys.argv[1:]], on_ready=ready)
+    if not args.quiet:
         print(f"total {out.timings.get('total', 0.0):.1f} s; results in {out.path}/")
     print(out.index)
     return 0
+
+
+def data_lines(exp) -> list[str]:
+    """What the run output states about the data beyond a daily panel: its frequency, the
+    extended series (splice date, tracking difference) and the declared series' lags."""
+    panel = exp.panel
+    freq = getattr(panel, "frequency", "daily")
+    lines = [] if freq == "daily" else [
+        f"{freq} panel ({panel.periods_per_year} periods a year): decisions at each period's "
+        "close fill at a later period's close; metrics annualised with "
+        f"{panel.periods_per_year}"]
+    lines += [sp.describe() for sp in getattr(panel, "splices", {}).values()]
+    cfg = exp.config
+    for name, spec in (cfg.data.series.items() if cfg is not None else ()):
+        lines.append(f"{name}: {spec.file.name} [{spec.column}] as {spec.kind}, used "
+                     f"{spec.periods_lag} period(s) after its own")
+    return lines

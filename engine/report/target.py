@@ -22,8 +22,9 @@ from pathlib import Path
 
 from engine.errors import ConfigError
 
-#: Temporary and replaced folders of a run: ``.<name>.tmp-<pid>-XXXX``, ``.<name>.old-XXXX``.
-STALE = re.compile(r"^\..+\.(tmp|old)-[A-Za-z0-9_-]+$")
+#: Temporary and replaced folders of a run: ``.<name>.tmp-<pid>-XXXX``, ``.<name>.old-XXXX``,
+#: and the tearsheets' staging folder ``.tearsheets-<pid>-XXXX``.
+STALE = re.compile(r"^\.(.+\.(tmp|old)|tearsheets)-[A-Za-z0-9_-]+$")
 #: errno values that mean "this place cannot take the results" (not a bug).
 WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG,
                 errno.ENAMETOOLONG, errno.ENOTDIR}
@@ -88,7 +89,13 @@ def _lock(folder: Path) -> int | None:
 
 def make_temp(target: Path) -> tuple[Path, int | None]:
     """A new locked temporary folder beside ``target`` and the fd holding its lock."""
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
+    return locked_temp(target.parent, f".{target.name}.tmp-")
+
+
+def locked_temp(parent: Path, prefix: str) -> tuple[Path, int | None]:
+    """A new folder ``<parent>/<prefix><pid>-XXXX`` and the fd holding its lock (release it
+    with :func:`unlock`); :func:`sweep_stale` removes it once no process holds the lock."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
     try:
         fd = _lock(tmp)
     except (OSError, ImportError):  # no flock (not POSIX): the folder still works, unlocked

@@ -27,8 +27,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine.metrics.summary import periods_of
 from engine.report.escape import esc, href
 from engine.report.quiet import quiet
+from engine.report.tearsheet_fast import fast_quantstats
 from engine.report.workers import guard_worker, parent_alive
 
 PERIODS_PER_YEAR = 252
@@ -68,11 +70,13 @@ class TearsheetJob:
     path: Path
 
 
-def quantstats_rf(rf_daily: pd.Series | None, index: pd.DatetimeIndex) -> float | AnnualRate:
-    """What to pass quantstats as ``rf`` so that it subtracts exactly ``rf_daily`` each day.
+def quantstats_rf(rf_daily: pd.Series | None, index: pd.DatetimeIndex,
+                  periods: int = PERIODS_PER_YEAR) -> float | AnnualRate:
+    """What to pass quantstats as ``rf`` so that it subtracts exactly ``rf_daily`` each period.
 
     ``None`` or an all-zero series → ``0.0``. Otherwise the re-annualised rate
-    ``(1 + rf_daily) ** 252 - 1`` on ``index`` (quantstats de-annualises it back).
+    ``(1 + rf_daily) ** periods - 1`` on ``index`` (quantstats de-annualises it back;
+    ``periods``: 252 daily, 12 monthly).
     """
     if rf_daily is None:
         return 0.0
@@ -82,7 +86,7 @@ def quantstats_rf(rf_daily: pd.Series | None, index: pd.DatetimeIndex) -> float 
         raise ValueError(f"risk-free series has no value on {missing:%Y-%m-%d}")
     if not np.any(rf.to_numpy() != 0.0):
         return 0.0
-    return AnnualRate(np.power(1.0 + rf.to_numpy(dtype=float), PERIODS_PER_YEAR) - 1.0,
+    return AnnualRate(np.power(1.0 + rf.to_numpy(dtype=float), periods) - 1.0,
                       index=index, name="rf")
 
 
@@ -97,11 +101,13 @@ def quantstats_inputs(job: TearsheetJob) -> dict[str, object]:
         if not isinstance(job.benchmark, pd.Series):  # never a ticker: it would download
             raise TypeError("benchmark must be a returns Series, not a ticker")
         benchmark = job.benchmark.astype(float).reindex(returns.index).rename(job.benchmark_name)
+    periods = periods_of(pd.DatetimeIndex(returns.index))   # 252 daily, 12 monthly
     # quantstats writes ``title``, ``parameters`` and ``benchmark_title`` (upper-cased) raw into
     # the page's <h1>/<h4>: they are escaped here. Names it only puts in tables (tabulate escapes
     # them) and charts (matplotlib's SVG escapes them) stay as they are.
-    return dict(returns=returns, benchmark=benchmark, rf=quantstats_rf(job.rf_daily, returns.index),
-                periods_per_year=PERIODS_PER_YEAR, title=esc(job.title), match_dates=False,
+    return dict(returns=returns, benchmark=benchmark,
+                rf=quantstats_rf(job.rf_daily, returns.index, periods),
+                periods_per_year=periods, title=esc(job.title), match_dates=False,
                 figfmt="svg", strategy_title=job.strategy,
                 benchmark_title=esc(job.benchmark_name) if benchmark is not None else None,
                 parameters={"Risk-free": esc(job.rf_label)})
@@ -170,10 +176,11 @@ def render(job: TearsheetJob) -> float:
     import quantstats as qs
 
     kwargs = quantstats_inputs(job)
-    job.path.parent.mkdir(exist_ok=True)  # never its parents: a removed run folder stays removed
+    # job.path's folder is never created here: a folder removed by a stopped run stays removed
     before = set(plt.get_fignums())
     try:
-        with matplotlib.rc_context({"svg.hashsalt": "rowboat"}):  # deterministic SVG ids
+        with matplotlib.rc_context({"svg.hashsalt": "rowboat"}), \
+                fast_quantstats():  # deterministic SVG ids; no wasted work (same bytes)
             qs.reports.html(output=str(job.path), **kwargs)
     finally:
         for num in set(plt.get_fignums()) - before:  # quantstats' figures only
