@@ -29,7 +29,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 
 
 def rowboat(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ROWBOAT_TEARSHEET_CACHE": "off"}
     return subprocess.run([sys.executable, "-m", "engine.cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=600)
 

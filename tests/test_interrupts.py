@@ -41,7 +41,7 @@ rule = "sma_timing"
 
 
 def start(args: list[str], cwd: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ROWBOAT_TEARSHEET_CACHE": "off"}
     return subprocess.Popen([sys.executable, "-m", "engine.cli", *args], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)  # its own process group: pgid = pid
