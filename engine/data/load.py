@@ -126,8 +126,8 @@ def load_panel(source: str | Path, sleeves: Mapping[str, SleeveSpec] | None = No
 
     ``source``: ``"sample"`` (synthetic, generated from ``seed``), ``"yahoo"`` (yfinance with a
     Parquet cache in ``cache_dir``; ``offline`` = cache only; ``max_age_days``: calendar days a
-    cached series may lag the last close when it cannot be refreshed), a folder of CSVs (one per ticker)
-    or one wide CSV/Parquet file. ``sleeves``: role → ticker, list of tickers (equal weights),
+    cached series may lag the last close when it cannot be refreshed), a folder of CSVs (one per
+    ticker) or one wide CSV/Parquet file. ``sleeves``: role → ticker, list of tickers (equal weights),
     ``{ticker: weight}`` (fractions) or :class:`Sleeve`; ``None`` = the source's defaults (only
     the sample has them). Only the sleeves' tickers plus ``extra_tickers`` are loaded (the
     sample keeps all its tickers). ``base_currency`` with ``fx`` (an FX ticker of the same

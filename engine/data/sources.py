@@ -171,7 +171,8 @@ def read_folder(folder: str | Path, tickers: Iterable[str] | None = None) -> Sou
     missing = [t for t in wanted if t not in have]
     if missing:
         raise DataError(f"ticker{'s' if len(missing) > 1 else ''} {', '.join(missing)} not in "
-                        f"{folder}: no {missing[0]}.csv; the folder has {', '.join(have) or 'no CSV files'}")
+                        f"{folder}: no {missing[0]}.csv; the folder has "
+                        f"{column_list(have, 30) or 'no CSV files'}")
     return SourceData(f"CSV folder {folder}",
                       {t: read_ticker_file(folder, t) for t in wanted})
 
