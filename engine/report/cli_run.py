@@ -52,6 +52,8 @@ def main(args: argparse.Namespace) -> int:
         period = f"{out.metrics['start'].iloc[0]} to {out.metrics['end'].iloc[0]}"
         console.print(summary_table(out.metrics, out.benchmark, f"{out.path.name}: {period}",
                                     width=console.width))
+        console.print(f"period: {out.experiment.period_reason}", highlight=False, markup=False,
+                      soft_wrap=True)
         console.print(f"page: {out.index}", highlight=False, soft_wrap=True)
 
     out = run_config(args.config, data=args.data, out=args.out, start=args.start, end=args.end,

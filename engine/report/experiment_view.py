@@ -6,6 +6,8 @@ descriptions, the trading facts (lag, costs) and the manifest's description of t
 """
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Mapping
 from typing import Any
 
@@ -239,11 +241,13 @@ def signal_panels(exp: Any) -> tuple[SignalPanel, ...]:
         elif kind == "trend":
             close = _close(exp, frame, spec, kind)
             months = spec.setting("months") if hasattr(spec, "setting") else _get(spec, "months")
+            days = hasattr(spec, "setting") and spec.setting("basis") == "days"
             per = ("one month-end close a month"
                    if _get(_get(exp, "panel"), "frequency", "daily") == "monthly"
                    else "21 trading days a month")
-            avg = (f"{months}-month simple moving average ({per})" if months
-                   else "simple moving average")
+            avg = ((f"{months}-month simple moving average ({per})" if days
+                    else f"average of its last {months} month-end closes (Faber), compared at "
+                         "each month-end") if months else "simple moving average")
             caption = f"{close_label} (total return) against its {avg}."
             if close is None:
                 panels.append(SignalPanel(name, "other", frame[["sma"]], caption=caption,
@@ -269,7 +273,24 @@ def signal_panels(exp: Any) -> tuple[SignalPanel, ...]:
             numeric = frame.select_dtypes("number")
             panels.append(SignalPanel(name, kind, numeric.loc[:, numeric.columns[:4]],
                                       caption=f"{kind} signal", title=title))
-    return tuple(panels)
+    return tuple(dataclasses.replace(p, caption=p.caption + _readers(exp, p.name))
+                 for p in panels)
+
+
+def _readers(exp: Any, signal: str) -> str:
+    """" Read by: rowing_boat (em), breakout_rotation (em; auto)." — the strategies whose slots
+    read the [signals.NAME] table ``signal`` (``Config.signal_bindings``); "" when unknown."""
+    cfg = _get(exp, "config")
+    if cfg is None or not hasattr(cfg, "signal_bindings"):
+        return ""
+    try:
+        bindings = cfg.signal_bindings()
+    except Exception:  # noqa: BLE001 — an unknown binding: say nothing
+        return ""
+    who = [f"{strat} ({slot}{'; auto' if b['how'] == 'auto' else ''})"
+           for strat, slots in bindings.items() for slot, b in slots.items()
+           if b["signal"] == signal and b["how"] in ("bound", "auto")]
+    return f" Read by: {', '.join(who)}." if who else " Read by no strategy (chart only)."
 
 
 def _label(value: Any) -> str:

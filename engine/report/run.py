@@ -191,13 +191,14 @@ def write_results(exp: Any, target: Path, *, name: str | None = None, force: boo
                                       tmp / "tearsheets", files)
                 sheets = Tearsheets.start(jobs, files, tmp / "tearsheets", pool, target.parent)
             t1 = time.perf_counter()
-            _write_tables(exp, tmp, returns, metrics)
+            logs = rebalance_logs(exp, returns)
+            _write_tables(exp, tmp, returns, metrics, logs)
             timings["tables"] = time.perf_counter() - t1
             t1 = time.perf_counter()
             task = bar.add_task("comparison page", total=1) if bar else None
             page = run_page_inputs(exp, name, returns, metrics, calendar,
                                    {n: f"tearsheets/{f}" for n, f in files.items()}
-                                   if tearsheets else {})
+                                   if tearsheets else {}, logs)
             html = build_run_page(page)
             pending = sheets.pending_links() if sheets is not None else []
             (tmp / "index.html").write_text(mark_pending(html, pending), encoding="utf-8")
@@ -256,8 +257,10 @@ def rebalance_logs(exp: Any, returns: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def run_page_inputs(exp: Any, name: str, returns: pd.DataFrame, metrics: pd.DataFrame,
-                    calendar: pd.DataFrame, tearsheets: dict[str, str]) -> RunPage:
-    """Everything the page shows, from the experiment (see :class:`RunPage`)."""
+                    calendar: pd.DataFrame, tearsheets: dict[str, str],
+                    logs: dict[str, pd.DataFrame] | None = None) -> RunPage:
+    """Everything the page shows, from the experiment (see :class:`RunPage`); ``logs``: the
+    rebalance logs when already computed."""
     from engine.report import today as today_mod
     from engine.report import view_labels as labels
 
@@ -277,11 +280,13 @@ def run_page_inputs(exp: Any, name: str, returns: pd.DataFrame, metrics: pd.Data
         signals=view.signal_panels(exp), facts=view.trading_facts(exp),
         tearsheets=tearsheets, descriptions=view.descriptions(exp), theses=view.theses(exp),
         footer=_footer(exp), focus=labels.focus(exp), sleeve_labels=labels.sleeve_labels(exp),
-        strips=labels.strategy_strips(exp, idx), rebalance_logs=rebalance_logs(exp, returns),
+        strips=labels.strategy_strips(exp, idx),
+        rebalance_logs=logs if logs is not None else rebalance_logs(exp, returns),
         sleeve_returns=labels.sleeve_returns(exp, idx), today=today_html)
 
 
-def _write_tables(exp: Any, folder: Path, returns: pd.DataFrame, metrics: pd.DataFrame) -> None:
+def _write_tables(exp: Any, folder: Path, returns: pd.DataFrame, metrics: pd.DataFrame,
+                  logs: dict[str, pd.DataFrame]) -> None:
     write_metrics_csv(metrics, folder / "metrics.csv")
     ret = returns.copy()
     ret.index.name = "date"
@@ -290,7 +295,7 @@ def _write_tables(exp: Any, folder: Path, returns: pd.DataFrame, metrics: pd.Dat
         w = res.sleeve_weights.loc[returns.index[0]:returns.index[-1]].copy()
         w.index.name = "date"
         write_csv(w, folder / "weights" / f"{safe_name(name)}.csv")
-    for name, log in rebalance_logs(exp, returns).items():
+    for name, log in logs.items():
         write_csv(log, folder / "rebalances" / f"{safe_name(name)}.csv")
     signals = exp.signals.copy() if exp.signals is not None else pd.DataFrame(index=exp.panel.dates)
     for col in signals.columns:

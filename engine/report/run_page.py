@@ -8,16 +8,17 @@ plotly.js; the data as JSON), tables and the signals' history.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from engine.metrics.summary import periods_of
-from engine.report import figures, signal_figures
+from engine.report import figures, provenance, signal_figures
 from engine.report.colors import sleeve_colors, sleeve_order, strategy_colors
 from engine.report.page import (Column, Section, bp, cards, chip, day, document, esc,
                                  heat_table, href, num, pct, pp, sign_class, table)
 from engine.report.plotly_embed import data_block, dates as iso_dates, figure_div, scripts
+from engine.report.provenance import OWN_MARK
 
 def _dd_months(row: pd.Series) -> str:
     """"Nov 2007 → Mar 2009": peak and trough months of the max drawdown."""
@@ -141,11 +142,23 @@ def _strategy_cell(colors: Mapping[str, str], benchmark: str,
     return cell
 
 
+def marked_columns() -> tuple[Column, ...]:
+    """:data:`METRIC_COLUMNS` with rowboat's own numbers marked (header + tooltip; see
+    :mod:`engine.report.provenance`)."""
+    out = []
+    for c in METRIC_COLUMNS:
+        if provenance.source(c.key) == "rowboat":
+            c = replace(c, header=f"{c.header}{OWN_MARK}",
+                        tip=f"{c.tip}. {provenance.OWN[c.key]}")
+        out.append(c)
+    return tuple(out)
+
+
 def metrics_section(page: RunPage, colors: Mapping[str, str]) -> Section:
     m = page.metrics.copy()
     if "excess_cagr" in m and page.benchmark in m.index:
         m.loc[page.benchmark, "excess_cagr"] = float("nan")  # shown as "–", not "+0.0 pp"
-    body = table(page.strategies, METRIC_COLUMNS, m, first_header="Strategy",
+    body = table(page.strategies, marked_columns(), m, first_header="Strategy",
                  first_cell=_strategy_cell(colors, page.benchmark, page.tearsheets),
                  table_id="metrics")
     if page.descriptions:
@@ -161,8 +174,10 @@ def metrics_section(page: RunPage, colors: Mapping[str, str]) -> Section:
             items.append(f"<li>{item}</li>")
         body += ("<h3>The strategies</h3><p class=\"note\">Click a strategy for its thesis."
                  f'</p><ul class="plain">{"".join(items)}</ul>')
-    note = ("Percent on this page (internally every number is a fraction). Best value per "
-            "column in bold; hover a header for its definition"
+    note = ("Percent on this page (internally every number is a fraction). Every number equals "
+            f"quantstats' own metric except those marked {OWN_MARK} (rowboat's own: no "
+            "quantstats equivalent). Best value per column in bold; hover a header for its "
+            "definition"
             + ("; a strategy's name opens its quantstats tearsheet." if page.tearsheets else "."))
     return Section("metrics-section", "Metrics over the measurement period", body, note)
 
