@@ -18,7 +18,7 @@ from engine.metrics import monthly_table
 from engine.metrics.episodes import drawdown_episodes, rolling_summary
 from engine.report import figures, signal_figures
 from engine.report.colors import sleeve_order
-from engine.report.page import Section, chip, day, esc, heat_table, pct, bp
+from engine.report.page import Section, bp, chip, day, esc, heat_table, href, pct
 from engine.report.plotly_embed import dates as iso_dates, figure_div
 from engine.report.run_page import RunPage, _strategy_cell
 
@@ -267,6 +267,9 @@ def signals_section(page: RunPage, figs: dict[str, Any],
         elif sig.kind == "trend" and sig.close is not None and "sma" in sig.frame:
             figs[fid] = signal_figures.trend(sig.close, sig.frame, key, series=sig.series,
                                              period_start=start)
+        elif sig.kind == "indicator" and "score" in sig.frame:
+            figs[fid] = signal_figures.indicator(sig.frame, key, sig.thresholds,
+                                                 period_start=start)
         else:
             numeric = sig.frame.select_dtypes("number")
             figs[fid] = signal_figures.lines(numeric.iloc[:, :4], key,
@@ -284,7 +287,7 @@ def signals_section(page: RunPage, figs: dict[str, Any],
 def tearsheet_links(page: RunPage, colors: Mapping[str, str]) -> str:
     """The list of tearsheet links (one small function, so a later change can mark pending
     ones in one place)."""
-    links = "".join(f'<li>{chip(colors[n])}<a href="{esc(page.tearsheets[n])}">{esc(n)}</a>'
+    links = "".join(f'<li>{chip(colors[n])}<a href="{href(page.tearsheets[n])}">{esc(n)}</a>'
                     "</li>" for n in page.strategies if n in page.tearsheets)
     return f'<ul class="links">{links}</ul>'
 
