@@ -29,7 +29,7 @@ is a sleeve role or a ticker of ``[data] local`` (its returns are the risk-free 
 and Sortino) or 0. With a ``base_currency`` the risk-free series must be a local one — every
 ticker behind it listed in ``[data] local`` (not FX-converted) — unless ``risk_free_converted =
 true`` says to use a converted series anyway (a US-dollar bill fund in pounds carries the
-currency's ~8 % a year volatility; a pound cash fund ~0.3 %). Dates are ISO dates (quoted or
+exchange rate's volatility, not a cash rate's). Dates are ISO dates (quoted or
 bare TOML dates).
 
 Every error is a :class:`~engine.errors.ConfigError` that names the file, the section and the key,
@@ -50,8 +50,8 @@ from typing import Any
 
 import pandas as pd
 
-from engine.config_tables import (NAME, StrategyConfig, Where, parse_signals, parse_strategies,
-                                  text, whole)
+from engine.config_tables import (NAME, StrategyConfig, Where, name_problem, parse_signals,
+                                  parse_strategies, text, whole)
 from engine.data.calendar import as_date
 from engine.data.frequency import FREQUENCIES
 from engine.data.statfiles import KINDS as SERIES_KINDS
@@ -254,9 +254,10 @@ def _run(w: Where, tab: dict[str, Any], path: Path | None,
          sleeves: Mapping[str, Sleeve]) -> RunConfig:
     w.keys(tab, "run", RUN_KEYS)
     name = tab.get("name", path.stem if path is not None else "experiment")
-    if not isinstance(name, str) or not NAME.match(name):
-        raise w.err("run", "name", f"{name!r} cannot name a results folder; use letters, digits, "
-                    "'_', '-' and '.' (e.g. \"rowing_boat\")")
+    problem = name_problem(name)
+    if problem:
+        raise w.err("run", "name", f"cannot name a results folder: {problem} (e.g. "
+                    "\"rowing_boat\")")
     start = _date(w, "start", tab["start"]) if "start" in tab else None
     end = _date(w, "end", tab["end"]) if "end" in tab else None
     if start is not None and end is not None and end <= start:
