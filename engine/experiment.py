@@ -41,6 +41,10 @@ class Experiment:
     (first measured day, last date); period_reason: why it starts there (names the strategy,
     ticker or date). timings: seconds per step. history: the same data as ``panel`` (kept for
     callers of :meth:`rule_inputs`). cash: the sleeve that earns idle cash, or None.
+    daily: strategy name → its rule's daily inputs on ``history`` with the config's params
+    (:meth:`strategies.base.Strategy.daily_inputs`); decisions: name → those inputs at its
+    decision dates (what its backtest traded; :meth:`rule_inputs` returns them). Both are
+    computed once by :func:`load_experiment` (empty for an experiment built otherwise).
     """
 
     config: Config | None
@@ -55,6 +59,8 @@ class Experiment:
     timings: Mapping[str, float] = field(default_factory=dict)
     history: Any = None
     cash: str | None = None
+    daily: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    decisions: Mapping[str, RuleInputs] = field(default_factory=dict)
 
     @property
     def listed(self) -> tuple[str, ...]:
@@ -75,6 +81,9 @@ class Experiment:
         backtests run on the whole history (every decision is traded; the measured period is
         cut afterwards). A sweep feeds the same kernel the same rows."""
         sc = self.config.strategy(name)
+        if (params is None or params is sc.params) and name in self.decisions:
+            return self.decisions[name], run_rows(self.decisions[name].dates,
+                                                  self.panel.dates[0])
         p = sc.params if params is None else params
         ri = sc.strategy.inputs(self.history if self.history is not None else self.panel, p,
                                 self.config.bound_signals(name), self.listed)
@@ -224,9 +233,14 @@ def load_experiment(config: str | Path | Config, *, data: str | Path | None = No
 
     t = time.perf_counter()
     targets: dict[str, pd.DataFrame] = {}
+    daily: dict[str, pd.DataFrame] = {}
+    decisions: dict[str, RuleInputs] = {}
     for sc in cfg.strategies:
-        targets[sc.name] = sc.strategy.targets(hist, sc.params, cfg.bound_signals(sc.name),
-                                               listed=listed)
+        bound = cfg.bound_signals(sc.name)
+        daily[sc.name] = sc.strategy.daily_inputs(hist, sc.params, bound)
+        decisions[sc.name] = sc.strategy.inputs(hist, sc.params, bound, listed,
+                                                daily=daily[sc.name])
+        targets[sc.name] = sc.strategy.targets_from(decisions[sc.name], sc.params)
     timings["targets"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -249,7 +263,8 @@ def load_experiment(config: str | Path | Config, *, data: str | Path | None = No
     timings["total"] = time.perf_counter() - t0
     return Experiment(config=cfg, panel=hist, results=results, benchmark=cfg.run.benchmark,
                       rf=rf, rf_label=rf_label, signals=signals, period=period,
-                      period_reason=reason, timings=timings, history=hist, cash=cash)
+                      period_reason=reason, timings=timings, history=hist, cash=cash,
+                      daily=daily, decisions=decisions)
 
 
 def cash_role(panel: Any) -> str | None:

@@ -279,10 +279,12 @@ class Strategy:
 
     def inputs(self, panel: Any, params: BaseParams,
                signals_cfg: Mapping[str, SignalSpec] | None = None,
-               listed: tuple[str, ...] = ()) -> RuleInputs:
+               listed: tuple[str, ...] = (), daily: pd.DataFrame | None = None) -> RuleInputs:
         """Inputs sampled at the decision dates from the day its sleeves (and the ``listed``
-        roles) all have prices, warm-up dropped (see the module docstring)."""
-        daily = self.daily_inputs(panel, params, signals_cfg)
+        roles) all have prices, warm-up dropped (see the module docstring). ``daily``: the
+        :meth:`daily_inputs` of the same arguments when the caller already has them."""
+        if daily is None:
+            daily = self.daily_inputs(panel, params, signals_cfg)
         since, role, ticker = self.listing(panel, params, listed)
         dates = decision_dates(panel.dates, params.schedule)
         early = int(dates.searchsorted(since, side="left"))
@@ -305,7 +307,10 @@ class Strategy:
         for ``engine.sim.backtest``. Columns: the sleeves it needs with these params (plus any
         it holds), in kernel order."""
         params = self.params() if params is None else params
-        ri = self.inputs(panel, params, signals_cfg, listed)
+        return self.targets_from(self.inputs(panel, params, signals_cfg, listed), params)
+
+    def targets_from(self, ri: RuleInputs, params: BaseParams) -> pd.DataFrame:
+        """:meth:`targets` from rule inputs already sampled (:meth:`inputs`)."""
         w = self.decide(ri, params)
         keep = set(self.required_sleeves(params))
         cols = [i for i, s in enumerate(self.sleeves) if s in keep or np.any(w[:, i] != 0.0)]

@@ -247,7 +247,10 @@ class Panel:
     @property
     def first_dates(self) -> pd.Series:
         """Ticker → its first date with a price in this panel (NaT for a ticker with none)."""
-        return self.tr.apply(lambda c: c.first_valid_index()).astype("datetime64[ns]")
+        seen = self.tr.notna().to_numpy()
+        first = self.dates[seen.argmax(axis=0)].to_numpy().astype("datetime64[ns]")
+        first[~seen.any(axis=0)] = np.datetime64("NaT")
+        return pd.Series(first, index=self.tr.columns)
 
     def first_date(self, name: str) -> pd.Timestamp:
         """First priced date of a ticker or sleeve role (a basket: of its last-listed member);
@@ -255,8 +258,13 @@ class Panel:
         tickers = self.sleeves[name].tickers if name in self.sleeves else (name,)
         for t in tickers:
             self._ticker(t)
-        firsts = self.first_dates[list(tickers)]
-        return pd.NaT if firsts.isna().any() else pd.Timestamp(firsts.max())
+        last = -1
+        for t in tickers:
+            seen = ~pd.isna(self.tr[t].to_numpy())
+            if not seen.any():
+                return pd.NaT
+            last = max(last, int(seen.argmax()))
+        return pd.Timestamp(self.dates[last]) if last >= 0 else pd.NaT
 
     def sleeve(self, role: str) -> Sleeve:
         try:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import dataclasses
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from engine.report.page import esc
-from engine.report.run_page import SignalPanel
+
+if TYPE_CHECKING:  # the page module is heavy; ``rowboat today`` does not need it
+    from engine.report.run_page import SignalPanel
 
 #: Param names (or name parts) that are a drawdown threshold of a concentration signal.
 _DD_PARAM_HINTS = ("drawdown", "dd")
@@ -196,6 +198,8 @@ def _exit_text(spec: Any) -> str:
 
 def signal_panels(exp: Any) -> tuple[SignalPanel, ...]:
     """One panel per signal in ``Experiment.signals`` (columns ``NAME.field``)."""
+    from engine.report.run_page import SignalPanel
+
     signals = _get(exp, "signals")
     if signals is None or len(getattr(signals, "columns", [])) == 0:
         return ()

@@ -147,7 +147,9 @@ def _would_hold(exp: Any, sc: Any) -> dict[str, float]:
     hist = exp.history if exp.history is not None else exp.panel
     bound = exp.config.bound_signals(sc.name)
     ri, _ = exp.rule_inputs(sc.name)
-    daily = strat.daily_inputs(hist, params, bound)
+    daily = getattr(exp, "daily", {}).get(sc.name)
+    if daily is None:
+        daily = strat.daily_inputs(hist, params, bound)
     today_row = daily.iloc[[-1]].to_numpy(dtype=np.float64)
     values = ri.values
     if len(ri.dates) and ri.dates[-1] == daily.index[-1]:
