@@ -97,3 +97,18 @@ def test_etf_panel_reuses_the_experiments_inputs(prices_dir: Path) -> None:
     _check_reuse(exp)
     _check_first_dates(exp.panel)
     _check_first_dates(exp.panel.slice(exp.panel.dates[0], exp.panel.dates[60]))
+
+
+def test_today_imports_no_report_or_plotting_library() -> None:
+    """``rowboat today`` runs the pipeline only: no tearsheet, chart or page module is loaded."""
+    import subprocess
+    import sys
+
+    heavy = ("quantstats", "matplotlib", "vectorbt", "dask", "plotly", "bt",
+             "engine.report.run_page", "engine.report.tearsheet", "engine.metrics")
+    code = ("import sys\nfrom engine.cli import main\n"
+            f"assert main(['today', {str(SAMPLE)!r}]) == 0\n"
+            f"print('LOADED', sorted(m for m in {heavy!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True).stdout
+    assert out.splitlines()[-1] == "LOADED []"
