@@ -5,7 +5,9 @@
 * ``fetch TICKER... [--cache-dir DIR] [--refresh]`` — fill (or refresh) the Yahoo cache.
 * ``show [SOURCE] [--seed N] [--sleeve ROLE=SPEC ...]`` — load a universe (default: the sample)
   and print its sleeves, period, the ticker that set the start, the source, and annualised
-  return and volatility per sleeve.
+  return and volatility per sleeve. ``show --config CONFIG [SOURCE]``: the universe a config
+  reads (its sleeves, signal tickers, data options and ``[run] start/end``; SOURCE overrides
+  its ``[data] source`` as ``rowboat run --data`` does).
 """
 from __future__ import annotations
 
@@ -46,8 +48,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p = sub.add_parser("show", help="load a universe and describe its sleeves",
                        description="Load a universe and print its sleeves, period and "
                                    "annualised return/volatility per sleeve.")
-    p.add_argument("source", nargs="?", default="sample",
+    p.add_argument("source", nargs="?", default=None,
                    help="'sample' (default), 'yahoo', a folder of CSVs or a wide file")
+    p.add_argument("--config", type=Path, metavar="CONFIG",
+                   help="describe the universe this experiment's TOML file reads (its sleeves, "
+                        "data source and [run] start/end); SOURCE overrides its data source")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the sample universe")
     p.add_argument("--sleeve", action="append", default=[], metavar="ROLE=SPEC",
                    help="a sleeve: us=SPY, em=EEM,VWO (equal weights) or mega=AAPL:0.6,MSFT:0.4; "
@@ -197,6 +202,9 @@ def _default_sleeves(source: str) -> dict[str, str] | None:
 
 
 def _show(args: argparse.Namespace, console: Console) -> int:
+    if args.config is not None:
+        return _show_config(args, console)
+    args.source = args.source or "sample"
     sleeves = (dict(parse_sleeve_option(s) for s in args.sleeve) if args.sleeve
                else _default_sleeves(args.source))
     with warnings.catch_warnings(record=True) as caught:
@@ -209,6 +217,40 @@ def _show(args: argparse.Namespace, console: Console) -> int:
         if issubclass(w.category, DataWarning):
             print(f"rowboat: warning: {w.message}", file=sys.stderr)
     print_panel(panel, console, start_option=args.start is not None)
+    return 0
+
+
+_CONFIG_CLASH = ("seed", "base_currency", "fx", "offline", "cache_dir")
+
+
+def _show_config(args: argparse.Namespace, console: Console) -> int:
+    """``data show --config CONFIG [SOURCE]``: the config's own panel, cut to its period."""
+    from engine.config import load_config
+    from engine.experiment import config_panel, parse_date
+
+    if not args.config.is_file():
+        raise ConfigError(f"config file {args.config} not found; give the path of a TOML file "
+                          "(e.g. scripts/configs/rowing_boat.toml)")
+    clash = ["--sleeve"] * bool(args.sleeve) + [
+        f"--{k.replace('_', '-')}" for k in _CONFIG_CLASH
+        if getattr(args, k) not in (None, False, DEFAULT_SEED)]
+    if clash:
+        raise ConfigError(f"data show --config reads {clash[0]} from the config; drop "
+                          f"{clash[0]} (or edit {args.config})")
+    cfg = load_config(args.config)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        panel = config_panel(cfg, args.source)
+    for w in caught:
+        if issubclass(w.category, DataWarning):
+            print(f"rowboat: warning: {w.message}", file=sys.stderr)
+    start = parse_date("start", args.start) if args.start else cfg.run.start
+    end = parse_date("end", args.end) if args.end else cfg.run.end
+    if start is not None or end is not None:
+        panel = panel.slice(start, end)
+    console.print(f"config: {args.config} ([run] name {cfg.run.name})", markup=False,
+                  soft_wrap=True)
+    print_panel(panel, console, start_option=start is not None)
     return 0
 
 

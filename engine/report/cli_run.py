@@ -32,7 +32,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from engine.report.run import run_config
-    from engine.report.terminal import summary_table
+    from engine.report.terminal import closing_line, print_summary
 
     if not args.config.is_file():
         raise ConfigError(f"config file {args.config} not found; give the path of a TOML file "
@@ -42,14 +42,10 @@ def main(args: argparse.Namespace) -> int:
     out = run_config(args.config, data=args.data, out=args.out, start=args.start, end=args.end,
                      backend=args.backend, force=args.force, tearsheets=args.tearsheets,
                      workers=args.workers, show_progress=not args.quiet,
-                     argv=["rowboat", *sys.argv[1:]])
+                     argv=["rowboat", *sys.argv[1:]],
+                     # the table appears as soon as the backtests are measured
+                     on_measured=None if args.quiet else print_summary)
     if not args.quiet:
-        from rich.console import Console
-
-        console = Console()
-        period = f"{out.metrics['start'].iloc[0]} to {out.metrics['end'].iloc[0]}"
-        console.print(summary_table(out.metrics, out.benchmark, f"{out.path.name}: {period}",
-                                    width=console.width))
-        print(f"total {out.timings.get('total', 0.0):.1f} s; results in {out.path}/")
+        print(closing_line(out))
     print(out.index)
     return 0

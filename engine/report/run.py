@@ -5,6 +5,7 @@ work), runs the experiment, and writes the folder atomically (see :mod:`engine.r
 
 ``index.html`` (comparison page), ``tearsheets/<strategy>.html`` (quantstats), ``metrics.csv``
 (one row per strategy; fractions), ``returns.csv`` (daily returns over the measurement period),
+``risk_free.csv`` (the daily risk-free returns over the same dates; zeros for a zero rate),
 ``weights/<strategy>.csv`` (realised end-of-day sleeve weights over the period), ``signals.csv``
 (every signal's outputs on the run's dates, from its start to its end — computed with the
 history before the start for their warm-ups, which is not written), ``manifest.json``.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -62,11 +63,14 @@ def _config_name(config: Any) -> str:
 def run_config(config: str | Path | Any, *, data: str | None = None, out: str | Path = "results",
                start: str | None = None, end: str | None = None, backend: str = "numba",
                force: bool = False, tearsheets: bool = True, workers: int = 2,
-               show_progress: bool = True, argv: list[str] | None = None) -> RunOutput:
+               show_progress: bool = True, argv: list[str] | None = None,
+               on_measured: Callable[[str, pd.DataFrame, str], None] | None = None) -> RunOutput:
     """Run a config (path or ``Config``) and write ``<out>/<run name>/``; see the module doc.
 
     ``data`` overrides the config's ``[data] source`` ("sample", "yahoo" or a folder).
     ``workers``: processes building the quantstats tearsheets (1 = in this process).
+    ``on_measured(name, metrics, benchmark)`` is called as soon as the backtests are measured,
+    before the page and the tearsheets (the terminal prints its summary table there).
     Raises :class:`~engine.errors.UserError` subclasses for bad configs/data/targets.
     """
     quiet()
@@ -90,7 +94,8 @@ def run_config(config: str | Path | Any, *, data: str | None = None, out: str | 
         path = write_results(exp, target, name=_config_name(cfg), force=force,
                              tearsheets=tearsheets, pool=pool, bar=bar, timings=timings,
                              config_text=config_text, config_path=config if is_path else None,
-                             data_override=data, argv=argv, t_start=t0)
+                             data_override=data, argv=argv, t_start=t0,
+                             on_measured=on_measured)
     metrics = pd.read_csv(path / "metrics.csv", index_col=0)
     return RunOutput(path=path, metrics=metrics, benchmark=exp.benchmark, experiment=exp,
                      timings=timings)
@@ -122,12 +127,15 @@ def write_results(exp: Any, target: Path, *, name: str | None = None, force: boo
                   bar: Any = None, timings: dict[str, float] | None = None,
                   config_text: str | None = None, config_path: str | Path | None = None,
                   data_override: str | None = None, argv: list[str] | None = None,
-                  t_start: float | None = None) -> Path:
+                  t_start: float | None = None,
+                  on_measured: Callable[[str, pd.DataFrame, str], None] | None = None) -> Path:
     """Write every file of a run folder for ``exp`` (an Experiment, with or without a config) into
     ``target``, atomically. Tearsheets render in ``pool`` (None: in this process) while this
     process writes the tables and draws the page.
 
     ``t_start``: ``time.perf_counter()`` when the run began (for the manifest's total time).
+    ``on_measured(name, metrics, benchmark)``: called once the scorecard exists (see
+    :func:`run_config`).
     """
     timings = {} if timings is None else timings
     t0 = time.perf_counter()
@@ -136,6 +144,8 @@ def write_results(exp: Any, target: Path, *, name: str | None = None, force: boo
     returns, metrics, calendar = measured(exp)
     files = {n: f"{safe_name(n)}.html" for n in returns.columns}
     timings["metrics"] = time.perf_counter() - t0
+    if on_measured is not None:
+        on_measured(name, metrics, exp.benchmark)
     with atomic_folder(target, force=force) as tmp:
         jobs, futures = [], {}
         t_ts = time.perf_counter()
@@ -191,6 +201,10 @@ def _write_tables(exp: Any, folder: Path, returns: pd.DataFrame, metrics: pd.Dat
     ret = returns.copy()
     ret.index.name = "date"
     write_csv(ret, folder / "returns.csv")
+    rf = (exp.rf.reindex(returns.index) if exp.rf is not None
+          else pd.Series(0.0, index=returns.index)).rename("risk_free").to_frame()
+    rf.index.name = "date"
+    write_csv(rf, folder / "risk_free.csv")  # for `rowboat compare --common-period`
     for name, res in exp.results.items():
         w = res.sleeve_weights.loc[returns.index[0]:returns.index[-1]].copy()
         w.index.name = "date"
@@ -230,6 +244,7 @@ def _manifest(exp: Any, name: str, returns: pd.DataFrame, timings: dict[str, flo
         "measured": {"start": returns.index[0], "end": returns.index[-1],
                      "days": len(returns), "strategies": list(returns.columns)},
         "files": {"index": "index.html", "metrics": "metrics.csv", "returns": "returns.csv",
+                  "risk_free": "risk_free.csv",
                   "signals": "signals.csv",
                   "weights": {n: f"weights/{safe_name(n)}.csv" for n in returns.columns},
                   "tearsheets": {n: f"tearsheets/{f}" for n, f in tearsheets.items()}},
