@@ -5,7 +5,7 @@ One file per experiment::
     [run]        name, start, end, benchmark (a [[strategy]] name), lag, risk_free
     [data]       source ("sample" | "yahoo" | a folder or a CSV/Parquet file, relative to the
                  config file), seed (sample only), base_currency, fx, ffill_limit, offline,
-                 cache_dir
+                 cache_dir, max_age_days (Yahoo: days a cache may lag when not refreshed)
     [sleeves]    role = "TICKER" | ["T1", "T2"] (equal weights) | {T1 = 0.6, T2 = 0.4}
     [signals.NAME]  kind = "concentration" | "breakout" | "trend" | "momentum", the series it
                  reads and its settings (see ``strategies.signals``)
@@ -46,7 +46,8 @@ from strategies.signals import SignalSpec
 
 SECTIONS = ("run", "data", "sleeves", "signals", "costs", "strategy")
 RUN_KEYS = ("name", "start", "end", "benchmark", "lag", "risk_free")
-DATA_KEYS = ("source", "seed", "base_currency", "fx", "ffill_limit", "offline", "cache_dir")
+DATA_KEYS = ("source", "seed", "base_currency", "fx", "ffill_limit", "offline", "cache_dir",
+             "max_age_days")
 COSTS_KEYS = ("fee_bps", "slippage_bps", "rebalance", "band", "band_relative")
 
 __all__ = ["Config", "CostsConfig", "DataConfig", "RunConfig", "StrategyConfig",
@@ -76,6 +77,7 @@ class DataConfig:
     ffill_limit: int = 5
     offline: bool = False
     cache_dir: str | None = None
+    max_age_days: int | None = None
 
     @property
     def is_sample(self) -> bool:
@@ -126,6 +128,37 @@ class Config:
         """Slot → SignalSpec for strategy ``name`` (see ``Strategy.bind``)."""
         sc = self.strategy(name)
         return sc.strategy.bind(self.signals, sc.signals, self.sleeves)
+
+    def signal_bindings(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Strategy → slot → ``{"signal", "how", "reads"}``: which signal each strategy reads
+        and why (``how``: "bound" in its [[strategy]] table, "auto" = the only configured
+        signal of the slot's kind on the slot's series, "default" = the slot's default spec,
+        ``signal`` then its label such as "breakout(em)"). For the run output and manifest."""
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for sc in self.strategies:
+            slots = sc.strategy.bind_explained(self.signals, sc.signals, self.sleeves)
+            out[sc.name] = {slot: {"signal": spec.name or spec.label, "how": how,
+                                   "reads": list(spec.names())}
+                            for slot, (spec, how) in slots.items()}
+        return out
+
+    def binding_lines(self) -> list[str]:
+        """One line per automatic choice (``how`` "auto" or "default"), e.g.
+        "rowing_boat.em reads em_high (auto: the only breakout signal on em)"."""
+        lines = []
+        for name, slots in self.signal_bindings().items():
+            for slot, b in slots.items():
+                if b["how"] == "auto":
+                    why = f"auto: the only {self._kind(name, slot)} signal on {'/'.join(b['reads'])}"
+                elif b["how"] == "default":
+                    why = "default settings; no [signals.*] table reads its series"
+                else:
+                    continue
+                lines.append(f"{name}.{slot} reads {b['signal']} ({why})")
+        return lines
+
+    def _kind(self, strategy: str, slot: str) -> str:
+        return self.strategy(strategy).strategy.slots[slot].kind
 
     @property
     def where(self) -> str:
@@ -247,8 +280,13 @@ def _data(w: Where, tab: dict[str, Any], base: Path) -> DataConfig:
     if cache is not None:
         c = Path(text(w, "data", "cache_dir", cache, fix="give a folder path")).expanduser()
         cache = str((c if c.is_absolute() else base / c).resolve())
+    age = tab.get("max_age_days")
+    if age is not None:
+        age = whole(w, "data", "max_age_days", age, 0, 36500,
+                    "calendar days a Yahoo cache may lag the last close when it cannot be "
+                    "refreshed")
     return DataConfig(source=src, seed=seed, base_currency=cur, fx=fx, ffill_limit=ff,
-                      offline=offline, cache_dir=cache)
+                      offline=offline, cache_dir=cache, max_age_days=age)
 
 
 def _sleeves(w: Where, tab: dict[str, Any], data: DataConfig) -> dict[str, Sleeve]:

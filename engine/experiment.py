@@ -21,7 +21,7 @@ import pandas as pd
 
 from engine.config import Config, load_config
 from engine.data.calendar import as_date
-from engine.errors import ConfigError, DataError
+from engine.errors import ConfigError, DataError, UserError
 from strategies.base import RuleInputs
 from strategies.signals import compute
 
@@ -114,15 +114,26 @@ def _load_panel(cfg: Config, data: str | Path | None) -> Any:
     kw: dict[str, Any] = dict(extra_tickers=tuple(extra), ffill_limit=cfg.data.ffill_limit)
     if source == "sample":
         kw["seed"] = cfg.data.seed
-        if cfg.data.base_currency:
-            kw.update(base_currency=cfg.data.base_currency, fx=cfg.data.fx)
+        if cfg.data.base_currency or cfg.data.fx:
+            via = " (--data sample)" if data is not None else ""
+            raise ConfigError(f"{cfg.where}: [data] base_currency/fx: the synthetic sample{via} "
+                              "has one currency and no FX series; remove base_currency and fx "
+                              "from [data], or load real data that includes the FX close")
     else:
         kw.update(base_currency=cfg.data.base_currency, fx=cfg.data.fx,
-                  offline=cfg.data.offline, cache_dir=cfg.data.cache_dir)
+                  offline=cfg.data.offline, cache_dir=cfg.data.cache_dir,
+                  max_age_days=cfg.data.max_age_days)
         if not cfg.sleeves:
             raise ConfigError(f"{cfg.where}: [sleeves] is missing; data source {source!r} has no "
                               "default sleeves — add e.g. us = \"SPY\", ex_us = \"ACWX\"")
-    return load_panel(source, cfg.sleeve_specs(), **kw)
+    try:
+        return load_panel(source, cfg.sleeve_specs(), **kw)
+    except UserError as exc:
+        if source != "sample" or str(exc).startswith(cfg.where):
+            raise
+        via = ("" if str(exc).startswith("[") else "--data sample: " if data is not None
+               else "[data] source = \"sample\": ")
+        raise type(exc)(f"{cfg.where}: {via}{exc}") from None
 
 
 
@@ -179,7 +190,12 @@ def load_experiment(config: str | Path | Config, *, data: str | Path | None = No
     _check_dates(cfg, panel, start_ts, end_ts, (start is not None, end is not None))
     hist = panel.slice(None, end_ts) if end_ts is not None else panel
     # cut the whole panel, not hist: a window without a trading day names the data's real range
-    run_panel = panel.slice(start_ts, end_ts) if start_ts is not None else hist
+    try:
+        run_panel = panel.slice(start_ts, end_ts) if start_ts is not None else hist
+    except DataError as exc:
+        given = [f"--{k}" for k, v in (("start", start), ("end", end)) if v is not None]
+        where = " and ".join(given) or f"{cfg.where}: [run] start/end"
+        raise DataError(f"{where}: {exc}") from None
     timings["load"] = time.perf_counter() - t0
 
     t = time.perf_counter()

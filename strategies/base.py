@@ -152,11 +152,28 @@ class Strategy:
     def bind(self, signals: Mapping[str, SignalSpec] | None = None,
              binding: Mapping[str, str] | None = None,
              sleeves: Mapping[str, Any] | None = None) -> dict[str, SignalSpec]:
-        """Slot → spec. ``binding`` maps slots to names in ``signals`` explicitly. A slot left
-        unbound takes the configured signal of its kind that reads the same series as the slot's
-        default (a ticker counts as the role of the one-ticker sleeve holding it, given
-        ``sleeves``: role → Sleeve), else the only configured signal of its kind when the
-        strategy has one slot of that kind, else the slot's default spec."""
+        """Slot → spec (see :meth:`bind_explained`, which also says how each slot was bound)."""
+        return {slot: spec for slot, (spec, _) in
+                self.bind_explained(signals, binding, sleeves).items()}
+
+    def bind_explained(self, signals: Mapping[str, SignalSpec] | None = None,
+                       binding: Mapping[str, str] | None = None,
+                       sleeves: Mapping[str, Any] | None = None
+                       ) -> dict[str, tuple[SignalSpec, str]]:
+        """Slot → (spec, how). A strategy reads the signals named for it; ``how`` says which
+        rule chose each slot's spec:
+
+        - ``"bound"``: ``binding`` names a ``[signals.NAME]`` table for the slot (a name not in
+          ``signals``, or a table of another kind, is a ConfigError naming it);
+        - ``"auto"``: the slot is unbound and exactly one configured signal of its kind reads
+          the slot's own series (a ticker counts as the role of the one-ticker sleeve holding
+          it, given ``sleeves``: role → Sleeve); two or more such tables are a ConfigError
+          asking for an explicit binding;
+        - ``"default"``: otherwise the slot's default spec (its kind's default settings on the
+          slot's series).
+
+        A configured signal reading other series is never chosen, so adding a ``[signals.*]``
+        table for a chart never changes a strategy's inputs."""
         signals = dict(signals or {})
         binding = dict(binding or {})
         unknown = sorted(set(binding) - set(self.slots))
@@ -169,7 +186,7 @@ class Strategy:
         def canon(spec: SignalSpec) -> tuple[str, ...]:
             return tuple(role_of.get(n, n) for n in spec.names())
 
-        out: dict[str, SignalSpec] = {}
+        out: dict[str, tuple[SignalSpec, str]] = {}
         for slot, default in self.slots.items():
             if slot in binding:
                 name = binding[slot]
@@ -183,17 +200,20 @@ class Strategy:
                     raise ConfigError(f"strategy '{self.name}' slot '{slot}' needs a "
                                       f"{default.kind} signal, but '{name}' is a {spec.kind} "
                                       "signal")
-                out[slot] = spec
+                out[slot] = (spec, "bound")
                 continue
-            same_kind = [s for s in signals.values() if s.kind == default.kind]
-            n_slots = sum(1 for d in self.slots.values() if d.kind == default.kind)
-            match = [s for s in same_kind if canon(s) == default.names()]
+            match = [n for n, s in signals.items()
+                     if s.kind == default.kind and canon(s) == default.names()]
+            if len(match) > 1:
+                raise ConfigError(
+                    f"strategy '{self.name}' slot '{slot}' could read any of the {default.kind} "
+                    f"signals {', '.join(repr(m) for m in match)} (all read "
+                    f"{'/'.join(default.names())}); bind one in its [[strategy]] table: "
+                    f"signals = {{ {slot} = \"{match[0]}\" }}")
             if match:
-                out[slot] = match[0]
-            elif n_slots == 1 and len(same_kind) == 1:
-                out[slot] = same_kind[0]
+                out[slot] = (signals[match[0]], "auto")
             else:
-                out[slot] = default
+                out[slot] = (default, "default")
         return out
 
     def slot_spec(self, bound: Mapping[str, SignalSpec], slot: str,

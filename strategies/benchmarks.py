@@ -20,7 +20,7 @@ from numba import njit
 
 from engine.errors import ConfigError
 from strategies.base import Strategy
-from strategies.params import BaseParams, check_mix, choice, fraction, param_index
+from strategies.params import BaseParams, check_mix, choice, fraction, param_index, param_positions
 
 # ----------------------------------------------------------------------------- us_only
 
@@ -93,15 +93,15 @@ class FixedMixParams(BaseParams):
 
 
 _FM = param_index(FixedMixParams)
-_FM0 = _FM["us_mega"]  # the seven weights are consecutive, in MIX_SLEEVES order
+_FM_MIX = param_positions(FixedMixParams, MIX_SLEEVES)  # the weights in sleeve order
 
 
 @njit(cache=True, nogil=True)
 def fixed_mix_nb(inputs: np.ndarray, params: np.ndarray, out: np.ndarray) -> None:
-    """Every decision: the params' weights, sleeve k = params[first weight + k]."""
+    """Every decision: the params' weights, sleeve k = the weight named MIX_SLEEVES[k]."""
     for d in range(out.shape[0]):
         for k in range(out.shape[1]):
-            out[d, k] = params[_FM0 + k]
+            out[d, k] = params[_FM_MIX[k]]
 
 
 FIXED_MIX = Strategy(
@@ -134,7 +134,8 @@ class WorldParams(BaseParams):
 
 
 _W = param_index(WorldParams)
-_W_MODE, _W_US = _W["mode"], _W["us"]
+_W_MODE = _W["mode"]
+_W_MIX = param_positions(WorldParams, _WORLD_PARTS)  # us, ex_us, em
 _MODE_SLEEVE = float(WORLD_MODES.index("sleeve"))
 
 
@@ -154,7 +155,7 @@ def world_nb(inputs: np.ndarray, params: np.ndarray, out: np.ndarray) -> None:
                 out[d, k] = inputs[d, k] / total
         else:
             for k in range(3):
-                out[d, k] = params[_W_US + k]
+                out[d, k] = params[_W_MIX[k]]
 
 
 def sleeve_caps(panel, role: str) -> pd.Series | None:

@@ -23,7 +23,8 @@ from numba import njit
 
 from engine.errors import ConfigError
 from strategies.base import Strategy, thesis_from
-from strategies.params import BaseParams, check_mix, fraction, integer, param_index
+from strategies.params import (BaseParams, check_mix, fraction, integer, param_index,
+                               param_positions)
 from strategies.signals import SignalSpec, breakout_input
 
 #: Default breakout signals: the ex_us and em sleeves on their own history.
@@ -36,9 +37,11 @@ CONFIRM_DOC = "consecutive closes above the level to turn on; unset = as the sig
 
 def breakout_warmup(p) -> str:
     if p.years is None:
-        return "waits for the breakout level of its signals (their look-back)"
+        return ("waits for the breakout level of its signals (their look-back, and at least "
+                "their min_years of history)")
     if p.years == 0:
-        return "waits for a prior close to set the all-time high"
+        return ("needs its signals' min_years of history (1 year by default) before an "
+                "all-time high exists")
     return f"needs {p.years} year{'s' if p.years != 1 else ''} of history for its breakout level"
 
 
@@ -59,18 +62,19 @@ class RotationParams(BaseParams):
 
 
 _I = param_index(RotationParams)
-_MEGA, _SHIFT = _I["us_mega"], _I["shift"]
+_MEGA, _US, _SHIFT = _I["us_mega"], _I["us"], _I["shift"]
+_MIX = param_positions(RotationParams, ("us_mega", "us", "ex_us", "em"))  # in sleeve order
 
 
 @njit(cache=True, nogil=True)
 def rotation_nb(inputs: np.ndarray, params: np.ndarray, out: np.ndarray) -> None:
     """Sleeves (us_mega, us, ex_us, em); inputs (ex_us_on, em_on) as 0/1."""
-    w_mega, w_us = params[_MEGA], params[_MEGA + 1]
+    w_mega, w_us = params[_MEGA], params[_US]
     us_side = w_mega + w_us
     move = params[_SHIFT] * us_side
     for d in range(out.shape[0]):
         for k in range(4):
-            out[d, k] = params[_MEGA + k]
+            out[d, k] = params[_MIX[k]]
         ex_on = inputs[d, 0] > 0.5
         em_on = inputs[d, 1] > 0.5
         n_on = (1 if ex_on else 0) + (1 if em_on else 0)

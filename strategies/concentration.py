@@ -24,7 +24,7 @@ from numba import njit
 
 from engine.errors import ConfigError
 from strategies.base import Strategy, thesis_from
-from strategies.params import BaseParams, check_mix, fraction, param_index
+from strategies.params import BaseParams, check_mix, fraction, param_index, param_positions
 from strategies.signals import SignalSpec
 
 #: Default concentration signal: the us_mega sleeve inside the us sleeve.
@@ -52,7 +52,9 @@ class UnwindParams(BaseParams):
 
 
 _I = param_index(UnwindParams)
-_MEGA, _DD, _SHIFT = _I["us_mega"], _I["drawdown"], _I["shift"]
+_MEGA, _EX, _EM = _I["us_mega"], _I["ex_us"], _I["em"]
+_MIX = param_positions(UnwindParams, ("us_mega", "us", "ex_us", "em"))  # in sleeve order
+_DD, _SHIFT = _I["drawdown"], _I["shift"]
 
 
 @njit(cache=True, nogil=True)
@@ -82,7 +84,7 @@ def move_nb(out: np.ndarray, d: int, amount: float, src: int, dst_a: int, dst_b:
 @njit(cache=True, nogil=True)
 def unwind_nb(inputs: np.ndarray, params: np.ndarray, out: np.ndarray) -> None:
     """Sleeves (us_mega, us, ex_us, em); inputs (drawdown, peak) of the concentration chain."""
-    w_ex, w_em = params[_MEGA + 2], params[_MEGA + 3]
+    w_ex, w_em = params[_EX], params[_EM]
     share_ex = w_ex / (w_ex + w_em) if w_ex + w_em > 0.0 else 0.5
     on = False
     prev_peak = inputs[0, 1] if inputs.shape[0] > 0 else 0.0
@@ -90,7 +92,7 @@ def unwind_nb(inputs: np.ndarray, params: np.ndarray, out: np.ndarray) -> None:
         on = unwind_state_nb(on, inputs[d, 0], inputs[d, 1], prev_peak, params[_DD])
         prev_peak = inputs[d, 1]
         for k in range(4):
-            out[d, k] = params[_MEGA + k]
+            out[d, k] = params[_MIX[k]]
         if on:
             move_nb(out, d, params[_SHIFT] * params[_MEGA], 0, 2, 3, share_ex)
 

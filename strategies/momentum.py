@@ -26,7 +26,8 @@ from numba import njit
 
 from engine.errors import ConfigError
 from strategies.base import Strategy, thesis_from
-from strategies.params import BaseParams, check_mix, choice, fraction, integer, param_index
+from strategies.params import (BaseParams, check_mix, choice, fraction, integer, param_index,
+                               param_positions)
 from strategies.signals import SignalSpec, trend_input
 
 FALLBACK = ("bonds", "cash")
@@ -135,7 +136,8 @@ class SmaParams(BaseParams):
 
 
 _S = param_index(SmaParams)
-_S_MEGA, _S_FALLBACK = _S["us_mega"], _S["fallback"]
+_S_MIX = param_positions(SmaParams, TIMED)  # the timed weights in sleeve order
+_S_FALLBACK = _S["fallback"]
 
 
 @njit(cache=True, nogil=True)
@@ -147,7 +149,7 @@ def sma_timing_nb(inputs: np.ndarray, params: np.ndarray, out: np.ndarray) -> No
         out[d, 4] = 0.0
         out[d, 5] = 0.0
         for k in range(4):
-            w = params[_S_MEGA + k]
+            w = params[_S_MIX[k]]
             if inputs[d, k] > 0.5:
                 out[d, k] = w
             else:

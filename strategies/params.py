@@ -10,10 +10,12 @@ which record the type and the valid range in the field's metadata. From that one
 - :func:`make_params` builds one from a config table (unknown names are errors listing the valid
   ones; a table that names any weight of a mix sets the mix's other weights to 0);
 - :func:`to_vector` / :func:`from_vector` map it to and from the ``(P,)`` float64 vector the rule
-  kernel reads: **fields in declaration order** (the three :class:`BaseParams` fields first),
-  floats and ints as themselves, bools as 0/1, choices as their position in ``choices``, and
-  ``None`` as NaN. :func:`param_index` gives the position of each name (kernels use it as
-  compile-time constants).
+  kernel reads: **one entry per field, keyed by name** — in the order of
+  :func:`vector_names` (sorted by name, so the order fields are declared in cannot change a
+  rule) — floats and ints as themselves, bools as 0/1, choices as their position in
+  ``choices``, and ``None`` as NaN. Kernels read it by name only: :func:`param_index` gives the
+  position of each name and :func:`param_positions` a tuple of positions for a group of fields
+  (e.g. a mix's weights in sleeve order), both compile-time constants of the kernel.
 
 Units: every rate, weight and threshold is a fraction (0.05 = 5 %); windows in months or years
 say so in their name.
@@ -156,9 +158,25 @@ def param_names(cls: type[BaseParams]) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
+def vector_names(cls: type[BaseParams]) -> tuple[str, ...]:
+    """Field names in param-vector order: sorted by name (independent of declaration order)."""
+    return tuple(sorted(param_names(cls)))
+
+
 def param_index(cls: type[BaseParams]) -> dict[str, int]:
     """Name → position in the param vector."""
-    return {n: i for i, n in enumerate(param_names(cls))}
+    return {n: i for i, n in enumerate(vector_names(cls))}
+
+
+def param_positions(cls: type[BaseParams], names: tuple[str, ...]) -> tuple[int, ...]:
+    """Positions of ``names`` in the param vector, in the order given: a kernel reads a group
+    of fields (e.g. the mix weights in its sleeve order) as ``params[POS[k]]``, never as
+    ``params[first + k]``."""
+    idx = param_index(cls)
+    missing = [n for n in names if n not in idx]
+    if missing:
+        raise TypeError(f"{cls.__qualname__} has no field {missing[0]!r}")
+    return tuple(idx[n] for n in names)
 
 
 def param_docs(cls: type[BaseParams]) -> dict[str, str]:
@@ -204,9 +222,14 @@ def make_params(cls: type[BaseParams], values: Mapping[str, Any] | None = None) 
         raise ConfigError(str(exc)) from None
 
 
+def _vector_fields(cls: type[BaseParams]) -> list[dataclasses.Field]:
+    return sorted(dataclasses.fields(cls), key=lambda f: f.name)
+
+
 def to_vector(p: BaseParams) -> np.ndarray:
-    """The ``(P,)`` float64 param vector (fields in order; bool 0/1; choice index; None NaN)."""
-    fs = dataclasses.fields(p)
+    """The ``(P,)`` float64 param vector (fields by :func:`vector_names`; bool 0/1; choice
+    index; None NaN)."""
+    fs = _vector_fields(type(p))
     out = np.empty(len(fs), dtype=np.float64)
     for i, f in enumerate(fs):
         v = getattr(p, f.name)
@@ -221,7 +244,7 @@ def to_vector(p: BaseParams) -> np.ndarray:
 
 def from_vector(cls: type[BaseParams], vec: np.ndarray) -> BaseParams:
     """Inverse of :func:`to_vector`."""
-    fs = dataclasses.fields(cls)
+    fs = _vector_fields(cls)
     if len(vec) != len(fs):
         raise ValueError(f"{cls.__qualname__}: vector has {len(vec)} entries, expected {len(fs)}")
     kw: dict[str, Any] = {}

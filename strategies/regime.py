@@ -26,7 +26,8 @@ from engine.errors import ConfigError
 from strategies.base import Strategy, thesis_from
 from strategies.breakout import CONFIRM_DOC, EM_BREAKOUT, EX_US_BREAKOUT, YEARS_DOC, breakout_warmup
 from strategies.concentration import CONCENTRATION, move_nb, unwind_state_nb
-from strategies.params import BaseParams, check_mix, choice, fraction, integer, param_index
+from strategies.params import (BaseParams, check_mix, choice, fraction, integer, param_index,
+                               param_positions)
 from strategies.signals import SignalSpec, breakout_input, trend_input
 
 COMBINE = ("either", "both")
@@ -64,7 +65,9 @@ class RowingBoatParams(BaseParams):
 
 
 _I = param_index(RowingBoatParams)
-_MEGA, _DD, _SHIFT = _I["us_mega"], _I["drawdown"], _I["shift"]
+_MEGA, _EX, _EM = _I["us_mega"], _I["ex_us"], _I["em"]
+_MIX = param_positions(RowingBoatParams, SLEEVES[:4])  # mix weights in sleeve order
+_DD, _SHIFT = _I["drawdown"], _I["shift"]
 _COMBINE, _DEF, _FALLBACK = _I["combine"], _I["defensive"], _I["fallback"]
 
 
@@ -72,7 +75,7 @@ _COMBINE, _DEF, _FALLBACK = _I["combine"], _I["defensive"], _I["fallback"]
 def rowing_boat_nb(inputs: np.ndarray, params: np.ndarray, out: np.ndarray) -> None:
     """Sleeves (us_mega, us, ex_us, em, bonds, cash); inputs (conc_drawdown, conc_peak,
     ex_us_on, em_on, us_above_sma), states as 0/1."""
-    w_ex, w_em = params[_MEGA + 2], params[_MEGA + 3]
+    w_ex, w_em = params[_EX], params[_EM]
     share_ex = w_ex / (w_ex + w_em) if w_ex + w_em > 0.0 else 0.5
     both = params[_COMBINE] == 1.0
     defensive = params[_DEF]
@@ -88,7 +91,7 @@ def rowing_boat_nb(inputs: np.ndarray, params: np.ndarray, out: np.ndarray) -> N
         rowing = ex_on or em_on
         tilt = (unwinding and rowing) if both else (unwinding or rowing)
         for k in range(4):
-            out[d, k] = params[_MEGA + k]
+            out[d, k] = params[_MIX[k]]
         out[d, 4] = 0.0
         out[d, 5] = 0.0
         if tilt:

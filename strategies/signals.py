@@ -15,10 +15,12 @@ years):
   ``{ 2026-02-06 = 0.608 }``), ``fund`` (the fund whose rows of the snapshot file to read;
   default the index's ticker); settings
   ``window = 63`` (days, for ``change``), ``jump_limit = 0.02`` (fraction points).
-- ``breakout``: ``series``; ``years = 0`` (0 = all-time high), ``exclude_days = 0``,
-  ``confirm_days = 1``, ``month_end = false``, ``exit_drop = 0.10`` (fraction; 0 = no exit by
-  drop, so a state once on stays on through any later crash), ``exit_low_days = 0`` (0 = no
-  exit by low).
+- ``breakout``: ``series``; ``years = 0`` (0 = all-time high), ``min_years = 1`` (calendar
+  years of history before any level exists), ``exclude_days = 0``, ``confirm_days = 1``,
+  ``month_end = false``, ``exit_drop = 0.10`` (fraction; 0 = no exit by drop, so a state once
+  on stays on through any later crash), ``exit_from = "high"`` (the drop is measured from the
+  highest close since the state turned on — a trailing exit; ``"entry"``: from the level at
+  entry, which never moves up), ``exit_low_days = 0`` (0 = no exit by low).
 - ``trend``: ``series``; ``months = 10`` (price vs its SMA, total-return closes).
 - ``momentum``: ``series``; ``months = 12``, ``skip_months = 0`` (total return).
 """
@@ -35,7 +37,8 @@ import pandas as pd
 
 from engine.errors import ConfigError
 
-#: kind → setting → (default, type, lo, hi, doc). Types: "int", "float", "bool".
+#: kind → setting → (default, type, lo, hi, doc). Types: "int", "float", "bool", "choice" (then
+#: ``lo`` is the tuple of choices and ``hi`` is unused).
 SETTINGS: dict[str, dict[str, tuple[Any, str, float, float, str]]] = {
     "concentration": {
         "window": (63, "int", 1, 10_000, "trading days for the level's change"),
@@ -43,12 +46,16 @@ SETTINGS: dict[str, dict[str, tuple[Any, str, float, float, str]]] = {
     },
     "breakout": {
         "years": (0, "int", 0, 100, "look-back in calendar years, 0 = all-time high"),
+        "min_years": (1, "int", 0, 100, "calendar years of history before any level exists "
+                      "(no all-time high in a series' first year)"),
         "exclude_days": (0, "int", 0, 10_000, "trading days before t left out of the look-back"),
         "confirm_days": (1, "int", 1, 10_000, "consecutive closes above the level to turn on"),
         "month_end": (False, "bool", 0, 1, "turn on only at a month-end close"),
         # without an exit a breakout state, once on, stays on through any later crash
-        "exit_drop": (0.10, "float", 0.0, 0.999999, "fall below the entry level that turns it "
-                      "off (fraction), 0 = none"),
+        "exit_drop": (0.10, "float", 0.0, 0.999999, "fall that turns it off (fraction; from "
+                      "exit_from), 0 = none"),
+        "exit_from": ("high", "choice", ("high", "entry"), 0, "what exit_drop is measured from: "
+                      "the highest close since it turned on (trailing), or the level at entry"),
         "exit_low_days": (0, "int", 0, 10_000, "turn off below the lowest of the previous M "
                           "closes, 0 = none"),
     },
@@ -79,6 +86,11 @@ def check_setting(kind: str, key: str, value: Any) -> Any:
     except KeyError:
         raise ConfigError(f"unknown {kind} setting '{key}'; valid: "
                           f"{', '.join(SETTINGS[kind])}") from None
+    if typ == "choice":
+        if not isinstance(value, str) or value not in lo:
+            raise ConfigError(f"{kind} setting '{key}' must be one of {list(lo)} ({doc}), got "
+                              f"{value!r}")
+        return value
     if typ == "bool":
         if not isinstance(value, bool):
             raise ConfigError(f"{kind} setting '{key}' must be true or false, got {value!r}")
@@ -212,7 +224,8 @@ def _compute(panel: Any, spec: SignalSpec) -> pd.DataFrame:
             panel.signal_close(spec.series), years=s["years"] or None,
             exclude_days=s["exclude_days"], confirm_days=s["confirm_days"],
             month_end=s["month_end"], exit_drop=s["exit_drop"] or None,
-            exit_low_days=s["exit_low_days"] or None)
+            exit_low_days=s["exit_low_days"] or None, min_years=s["min_years"],
+            exit_from=s["exit_from"])
     if spec.kind == "trend":
         return sig.sma_trend(panel.close(spec.series, "tr"), months=s["months"])
     if spec.kind == "momentum":

@@ -107,7 +107,9 @@ def test_refresh_appends_when_the_basis_is_unchanged(tmp_path, monkeypatch):
     cached = yahoo.read_cache("SPY", tmp_path)
     assert np.array_equal(cached["adj_close"], ADJ) and cached.index.is_unique
     assert yahoo.fetch("SPY", cache_dir=tmp_path).action == "up to date"
-    assert yahoo.fetch("SPY", cache_dir=tmp_path, refresh=False).action == "cached"
+    n = len(fake.calls)  # Yahoo was asked just now and had nothing newer: the cache is current
+    assert yahoo.fetch("SPY", cache_dir=tmp_path, refresh=False).action == "current"
+    assert len(fake.calls) == n
 
 
 def test_rebased_history_is_downloaded_again_in_full(tmp_path, monkeypatch):
@@ -187,8 +189,9 @@ def test_online_load_refreshes(tmp_path, monkeypatch):
     fake = FakeYahoo(monkeypatch, SPY=yf_frame("SPY"), EEM=yf_frame("EEM", adj=ADJ[::-1]))
     panel = load_panel("yahoo", {"us": "SPY", "em": "EEM"}, cache_dir=tmp_path)
     assert [t for t, _ in fake.calls] == ["SPY", "EEM"] and len(panel) == len(DAYS)
+    n = len(fake.calls)
     load_panel("yahoo", {"us": "SPY"}, cache_dir=tmp_path)
-    assert fake.calls[-1][1] is not None  # the second load asks only for recent days
+    assert len(fake.calls) == n  # Yahoo had nothing newer just now: the cache is current
 
 
 def test_cli_fetch_prints_a_table(tmp_path, monkeypatch, capsys):

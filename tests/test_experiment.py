@@ -52,7 +52,7 @@ def test_common_period_starts_when_all_are_invested(exp):
     latest = [n for n, s in starts.items() if s == first][0]
     assert exp.period_reason.startswith(f"all strategies invested from {first.date()} "
                                         f"({latest} ")
-    assert "months of history" in exp.period_reason
+    assert "of history" in exp.period_reason
     rets = exp.returns()
     assert list(rets.columns) == list(exp.results)
     assert rets.index[0] == first and rets.index[-1] == exp.panel.dates[-1]

@@ -150,7 +150,10 @@ def test_rowing_boat_on_a_panel_with_the_fallback():
     s = REGISTRY["rowing_boat"]
     p = s.params(drawdown=0.05, shift=0.5, defensive=0.5, fallback="cash", trend_months=2,
                  **MIX)
-    t = s.targets(panel, p)
+    # breakouts on the hand-made panel's short history: no minimum history
+    young = {r: SignalSpec(kind="breakout", series=r, settings=(("min_years", 0),))
+             for r in ("ex_us", "em")}
+    t = s.targets(panel, p, young)
     d = t.index
     assert d[0] == pd.Timestamp("2020-02-28")
     unwinding = d >= "2020-04-30"

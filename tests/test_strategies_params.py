@@ -128,14 +128,15 @@ EM = SignalSpec(kind="breakout", name="em_high", series="EEM")
 CONC = SignalSpec(kind="concentration", name="mega", basket=("AAPL", "MSFT"), index="SPY")
 
 
-def test_bind_by_series_by_sleeve_ticker_and_by_only_one_of_a_kind():
+def test_bind_by_series_and_by_sleeve_ticker_never_by_kind_alone():
     from engine.data import Sleeve
     s = REGISTRY["rowing_boat"]
     sleeves = {"em": Sleeve.parse("em", "EEM"), "ex_us": Sleeve.parse("ex_us", "ACWX")}
     b = s.bind({"exus_high": EXUS, "em_high": EM, "mega": CONC}, None, sleeves)
     assert b["ex_us"] is EXUS
     assert b["em"] is EM                  # series EEM is the em sleeve's ticker
-    assert b["concentration"] is CONC     # the only concentration signal, one slot
+    # the only concentration signal reads other series: not picked up (the default spec)
+    assert b["concentration"] == s.slots["concentration"]
     assert b["trend"] == s.slots["trend"]  # none configured: the default spec
     # explicit binding wins
     b = s.bind({"exus_high": EXUS, "em_high": EM}, {"em": "exus_high"}, sleeves)
@@ -177,7 +178,8 @@ def test_signal_docs_give_the_defaults_the_code_uses():
         for key, text in documented.items():
             default = settings[key][0]
             value = {"true": True, "false": False}.get(text, None)
-            value = float(text) if value is None else value
+            if value is None:
+                value = text.strip('"') if text.startswith('"') else float(text)
             assert value == default, (kind, key, text, default)
 
 
@@ -187,3 +189,50 @@ def test_schedules_are_the_engines_frequencies():
     from strategies.params import SCHEDULES
 
     assert sorted(SCHEDULES) == sorted(FREQS)
+
+
+def _reordered(cls):
+    """``cls`` with its own fields declared in reverse order (same names, defaults, checks)."""
+    import dataclasses
+
+    from strategies.params import BaseParams
+
+    base = {f.name for f in dataclasses.fields(BaseParams)}
+    own = [f for f in dataclasses.fields(cls) if f.name not in base]
+    spec = [(f.name, f.type, dataclasses.field(default=f.default, metadata=f.metadata))
+            for f in reversed(own)]
+    return dataclasses.make_dataclass(f"Reordered{cls.__name__}", spec, bases=(BaseParams,),
+                                      frozen=True, namespace={"check": cls.check})
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_reordering_the_fields_of_a_params_class_cannot_change_the_rule(name):
+    """Kernels read params by name: the vector is keyed by field name, so a params class with
+    its fields declared in another order gives the same vector and the same weights."""
+    import dataclasses
+
+    from strategies.params import from_vector, to_vector
+
+    s = REGISTRY[name]
+    R = _reordered(s.Params)
+    own = len(s.param_names) - 3
+    assert own < 2 or [f.name for f in dataclasses.fields(R)] != list(s.param_names)
+    rng = np.random.default_rng(5)
+    variants = [{}] + [{k: v[rng.integers(len(v))] for k, v in s.GRID.items()}
+                       for _ in range(8)]
+    for values in variants:
+        try:
+            p = s.params(values)
+        except ConfigError:
+            continue
+        r = R(**{n: getattr(p, n) for n in s.param_names})
+        np.testing.assert_array_equal(to_vector(r), to_vector(p))
+        assert from_vector(R, to_vector(p)) == r
+        inputs = np.ascontiguousarray(rng.uniform(-0.2, 1.0, (40, len(s.input_names))))
+        if len(s.input_names):
+            inputs[:, -1] = rng.integers(0, 2, 40)
+        a = np.zeros((40, len(s.sleeves)))
+        b = np.zeros((40, len(s.sleeves)))
+        s.rule(inputs, to_vector(p), a)
+        s.rule(inputs, to_vector(r), b)
+        np.testing.assert_array_equal(a, b)

@@ -201,3 +201,21 @@ def test_a_strategys_cross_field_rule_names_the_first_bad_variant() -> None:
     with pytest.raises(ConfigError) as exc:
         build_grid(GemParams, spec)
     assert str(exc.value) == expect
+
+
+@pytest.mark.parametrize("name", ["rowing_boat", "breakout_rotation", "dual_momentum",
+                                  "sma_timing", "concentration_unwind"])
+def test_grid_vectors_are_each_variants_param_vector(name):
+    """The sweep's (n, P) param matrix puts each swept value where the kernel reads it: row i
+    equals ``to_vector`` of variant i (the vector is keyed by name, not declaration order)."""
+    import numpy as np
+
+    from strategies import REGISTRY
+    from strategies.params import to_vector
+
+    s = REGISTRY[name]
+    g = build_grid(s.Params, dict(s.GRID), base=s.params(), yes=True)
+    ids = np.unique(np.linspace(0, g.n_variants - 1, 25).astype(np.int64))
+    vec = g.vectors(to_vector, ids)
+    for row, i in zip(vec, ids):
+        np.testing.assert_array_equal(row, to_vector(g.variant(int(i))))

@@ -2,7 +2,8 @@
 
 * ``check PATH`` — validate a folder of CSVs (or one wide file): a table of every ticker (first,
   last, rows, findings) and every finding in full; exit 2 if any error, 0 if only warnings.
-* ``fetch TICKER... [--cache-dir DIR] [--refresh]`` — fill (or refresh) the Yahoo cache.
+* ``fetch TICKER... [--cache-dir DIR] [--refresh]`` — fill the Yahoo cache, update what is not
+  current (through the last completed session); ``--refresh`` asks Yahoo for every ticker.
 * ``show [SOURCE] [--seed N] [--sleeve ROLE=SPEC ...]`` — load a universe (default: the sample)
   and print its sleeves, period, the ticker that set the start, the source, and annualised
   return and volatility per sleeve. ``show --config CONFIG [SOURCE]``: the universe a config
@@ -42,8 +43,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--cache-dir", help="cache folder (default $ROWBOAT_CACHE_DIR or "
                                        "~/.cache/rowboat/yahoo)")
     p.add_argument("--refresh", action="store_true",
-                   help="also update tickers already cached (re-downloads everything if Yahoo "
-                        "re-based the adjusted history)")
+                   help="ask Yahoo even for tickers whose cache is current (through the last "
+                        "completed session); re-downloads everything if Yahoo re-based the "
+                        "adjusted history")
 
     p = sub.add_parser("show", help="load a universe and describe its sleeves",
                        description="Load a universe and print its sleeves, period and "
@@ -61,6 +63,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--end", help="last date (YYYY-MM-DD)")
     p.add_argument("--offline", action="store_true", help="Yahoo: use the cache only")
     p.add_argument("--cache-dir", help="Yahoo cache folder")
+    p.add_argument("--max-age-days", type=int, metavar="DAYS",
+                   help="Yahoo: calendar days the cache may lag the last close when a refresh "
+                        "fails (default: a failed refresh is an error)")
     p.add_argument("--base-currency", help="convert into this currency (needs --fx)")
     p.add_argument("--fx", help="FX ticker: data currency per one base unit, e.g. GBPUSD=X")
     _alignment_options(p)
@@ -212,7 +217,8 @@ def _show(args: argparse.Namespace, console: Console) -> int:
         panel = load_panel(args.source, sleeves, start=args.start, end=args.end,
                            base_currency=args.base_currency, fx=args.fx,
                            ffill_limit=args.ffill_limit, offline=args.offline,
-                           cache_dir=args.cache_dir, min_days=args.min_days, seed=args.seed)
+                           cache_dir=args.cache_dir, max_age_days=args.max_age_days,
+                           min_days=args.min_days, seed=args.seed)
     for w in caught:
         if issubclass(w.category, DataWarning):
             print(f"rowboat: warning: {w.message}", file=sys.stderr)

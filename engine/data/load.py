@@ -63,14 +63,14 @@ def _load_sample(sleeves: Mapping[str, SleeveSpec] | None, extra_tickers: Sequen
 
 
 def _read(kind: str, source: str | Path, tickers: list[str], offline: bool,
-          cache_dir: str | Path | None) -> SourceData:
+          cache_dir: str | Path | None, max_age_days: int | None) -> SourceData:
     if kind == "folder":
         return read_folder(Path(source).expanduser(), tickers)
     if kind == "wide":
         return read_wide(Path(source).expanduser(), tickers)
     from engine.data.yahoo import load_yahoo
 
-    return load_yahoo(tickers, cache_dir=cache_dir, offline=offline)
+    return load_yahoo(tickers, cache_dir=cache_dir, offline=offline, max_age_days=max_age_days)
 
 
 def load_panel(source: str | Path, sleeves: Mapping[str, SleeveSpec] | None = None, *,
@@ -78,11 +78,13 @@ def load_panel(source: str | Path, sleeves: Mapping[str, SleeveSpec] | None = No
                extra_tickers: Sequence[str] = (), base_currency: str | None = None,
                fx: str | None = None, ffill_limit: int = DEFAULT_FFILL_LIMIT,
                offline: bool = False, cache_dir: str | Path | None = None,
+               max_age_days: int | None = None,
                min_days: int = DEFAULT_MIN_DAYS, seed: int = DEFAULT_SEED) -> Panel:
     """Load, validate and align a universe.
 
     ``source``: ``"sample"`` (synthetic, generated from ``seed``), ``"yahoo"`` (yfinance with a
-    Parquet cache in ``cache_dir``; ``offline`` = cache only), a folder of CSVs (one per ticker)
+    Parquet cache in ``cache_dir``; ``offline`` = cache only; ``max_age_days``: calendar days a
+    cached series may lag the last close when it cannot be refreshed), a folder of CSVs (one per ticker)
     or one wide CSV/Parquet file. ``sleeves``: role → ticker, list of tickers (equal weights),
     ``{ticker: weight}`` (fractions) or :class:`Sleeve`; ``None`` = the source's defaults (only
     the sample has them). Only the sleeves' tickers plus ``extra_tickers`` are loaded (the
@@ -105,7 +107,7 @@ def load_panel(source: str | Path, sleeves: Mapping[str, SleeveSpec] | None = No
         required = list(dict.fromkeys([t for sl in parsed.values() for t in sl.tickers]
                                       + list(extra_tickers)))
         data = _read(kind, source, required + ([fx] if fx and fx not in required else []),
-                     offline, cache_dir)
+                     offline, cache_dir, max_age_days)
         raise_on_errors(data.all_findings(), stacklevel=3)
         label = data.label + (f", converted to {base_currency} with {fx}" if fx else "")
         panel = build_panel(

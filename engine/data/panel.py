@@ -266,8 +266,9 @@ class Panel:
         for sl in sleeves.values():
             for t in sl.tickers:
                 if t not in self.tr.columns:
-                    raise ConfigError(f"sleeve '{sl.role}' names ticker '{t}', which is not in "
-                                      f"the data ({self.source}); tickers: {sorted(self.tickers)}")
+                    raise ConfigError(f"[sleeves] {sl.role}: sleeve '{sl.role}' names ticker "
+                                      f"'{t}', which is not in the data ({self.source}); use one "
+                                      f"of its tickers: {', '.join(sorted(self.tickers))}")
         return replace(self, sleeves=dict(sleeves))
 
     # ------------------------------------------------------------------ identity

@@ -16,12 +16,16 @@ Readers never raise on bad content: they return :class:`SeriesData` with its fin
 """
 from __future__ import annotations
 
+import decimal
+import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from engine.data.csvtext import column_list, quote, read_text_csv
 from engine.data.validate import Finding, check_dates, clean_closes, error, parse_dates
 from engine.errors import DataError
 
@@ -76,17 +80,6 @@ def _empty(ticker: str, label: str, rows: int, findings: list[Finding]) -> Serie
     return SeriesData(ticker, label, s, None, rows, tuple(findings))
 
 
-def _read_text_csv(path: Path) -> pd.DataFrame:
-    """The CSV as text cells (no type guessing), headers stripped. yfinance's three-line header
-    (``Price`` / ``Ticker`` / ``Date``) is reduced to one."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
-                        encoding="utf-8-sig")
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if len(frame) >= 2 and frame.columns[0] == "Price" and frame.iloc[0, 0] == "Ticker":
-        frame = frame.iloc[2:].rename(columns={"Price": "Date"}).reset_index(drop=True)
-    return frame
-
-
 def _date_column(columns: list[str]) -> str | None:
     for c in columns:
         if c.lower() in ("date", "datetime"):
@@ -100,36 +93,34 @@ def read_ticker_csv(path: str | Path, ticker: str | None = None) -> SeriesData:
     ticker = ticker or path.stem
     label = path.name
     try:
-        frame = _read_text_csv(path)
+        frame = read_text_csv(path)
+    except DataError as exc:
+        return _empty(ticker, label, 0, [error(ticker, str(exc))])
     except FileNotFoundError:
         return _empty(ticker, label, 0, [error(ticker, f"{path}: file not found; add it or "
                                                        "remove the ticker")])
     except pd.errors.EmptyDataError:
         return _empty(ticker, label, 0, [error(ticker, f"{label}: the file is empty; add a header "
                                                        "Date,Close and one row per trading day")])
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        return _empty(ticker, label, 0, [error(ticker, (
-            f"{label}: cannot be read as CSV ({str(exc).strip().splitlines()[0]}); save it as "
-            "comma-separated text with a header Date,Close"))])
     cols = list(frame.columns)
     date_col = _date_column(cols)
     rows = len(frame)
     if date_col is None:
         return _empty(ticker, label, rows, [error(ticker, (
-            f"{label}: no 'Date' column (columns: {', '.join(cols)}); expected Date,Close or "
+            f"{label}: no 'Date' column (columns: {column_list(cols)}); expected Date,Close or "
             "Yahoo's Date,Open,High,Low,Close,Adj Close,Volume"))])
     if "Adj Close" in cols:
         value_cols = {"tr": "Adj Close", "pr": "Close"} if "Close" in cols else {"tr": "Adj Close"}
     elif "Close" in cols and any(c in cols for c in YAHOO_ONLY):
         return _empty(ticker, label, rows, [error(ticker, (
-            f"{label}: looks like a Yahoo export ({', '.join(cols)}) but has no 'Adj Close' "
+            f"{label}: looks like a Yahoo export ({column_list(cols)}) but has no 'Adj Close' "
             "column, so dividends are missing; download it again with adjusted closes, or keep "
             "only Date,Close if Close is already a total-return close"))])
     elif "Close" in cols:
         value_cols = {"tr": "Close"}
     else:
         return _empty(ticker, label, rows, [error(ticker, (
-            f"{label}: no 'Close' column (columns: {', '.join(cols)}); expected Date,Close or "
+            f"{label}: no 'Close' column (columns: {column_list(cols)}); expected Date,Close or "
             "Yahoo's Date,Open,High,Low,Close,Adj Close,Volume"))])
     if rows == 0:
         return _empty(ticker, label, 0, [error(ticker, f"{label}: no price rows; add the daily "
@@ -168,7 +159,7 @@ def read_folder(folder: str | Path, tickers: Iterable[str] | None = None) -> Sou
 def _read_wide_frame(path: Path) -> tuple[pd.Series | pd.DatetimeIndex, pd.DataFrame]:
     """(dates as text or timestamps, value columns) of a wide CSV or Parquet file."""
     if path.suffix.lower() == ".csv":
-        frame = _read_text_csv(path)
+        frame = read_text_csv(path)
     else:
         try:
             frame = pd.read_parquet(path)
@@ -178,10 +169,15 @@ def _read_wide_frame(path: Path) -> tuple[pd.Series | pd.DatetimeIndex, pd.DataF
         if isinstance(frame.index, pd.DatetimeIndex):
             frame = frame.reset_index(names="Date")
         frame.columns = [str(c) for c in frame.columns]
+        dup = frame.columns[frame.columns.duplicated()]
+        if len(dup):
+            raise DataError(f"{path.name}: column {quote(dup[0])} appears twice; rename or "
+                            "remove one of them (each column is one ticker)")
     date_col = _date_column(list(frame.columns))
     if date_col is None:
-        raise DataError(f"{path.name}: no 'Date' column (columns: {', '.join(frame.columns)}); a "
-                        "wide file needs Date and one column of closes per ticker")
+        raise DataError(f"{path.name}: no 'Date' column (columns: "
+                        f"{column_list(list(frame.columns))}); a wide file needs Date and one "
+                        "column of closes per ticker")
     if set(YAHOO_ONLY) & set(frame.columns):
         raise DataError(f"{path.name}: looks like one ticker's Yahoo export, not a wide file; put "
                         "it in a folder (file name = ticker, e.g. SPY.csv) and pass the folder")
@@ -190,6 +186,29 @@ def _read_wide_frame(path: Path) -> tuple[pd.Series | pd.DatetimeIndex, pd.DataF
         raw_dates = raw_dates.dt.tz_localize(None) if raw_dates.dt.tz else raw_dates
         raw_dates = raw_dates.dt.strftime("%Y-%m-%d")
     return raw_dates, frame.drop(columns=[date_col])
+
+
+def _not_prices(column: pd.Series) -> str | None:
+    """What a typed (Parquet) column holds when it cannot be closes — booleans would read as
+    1.0, timestamps as nanoseconds — else ``None``. Text columns are checked cell by cell."""
+    dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return f"true/false values (dtype {dtype})"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return f"dates or times (dtype {dtype})"
+    if pd.api.types.is_timedelta64_dtype(dtype):
+        return f"durations (dtype {dtype})"
+    if pd.api.types.is_complex_dtype(dtype):
+        return f"complex numbers (dtype {dtype})"
+    if isinstance(dtype, pd.CategoricalDtype):
+        return f"categories (dtype {dtype})"
+    if dtype == object and len(column):
+        kinds = {type(v).__name__ for v in column.dropna().iloc[:1000]
+                 if isinstance(v, (bool, np.bool_))
+                 or not isinstance(v, (str, numbers.Real, decimal.Decimal))}
+        if kinds:
+            return f"Python objects ({', '.join(sorted(kinds))})"
+    return None
 
 
 def read_wide(path: str | Path, tickers: Iterable[str] | None = None) -> SourceData:
@@ -209,7 +228,7 @@ def read_wide(path: str | Path, tickers: Iterable[str] | None = None) -> SourceD
     missing = [t for t in wanted if t not in have]
     if missing:
         raise DataError(f"ticker{'s' if len(missing) > 1 else ''} {', '.join(missing)} not in "
-                        f"{path.name}: no such column; its columns are {', '.join(have)}")
+                        f"{path.name}: no such column; its columns are {column_list(have, 20)}")
     file_label = path.name
     if len(values) == 0:
         return SourceData(f"wide file {path}", {}, (error(file_label, (
@@ -219,6 +238,12 @@ def read_wide(path: str | Path, tickers: Iterable[str] | None = None) -> SourceD
     series = {}
     for t in wanted:
         label = f"{file_label} [{t}]"
+        kind = _not_prices(values[t])
+        if kind:
+            series[t] = _empty(t, label, len(values), [error(t, (
+                f"{label}: column {quote(t)} holds {kind}, not prices; write the closes as "
+                "numbers (float64) or drop the column"))])
+            continue
         clean, found = clean_closes(dates, {t: values[t]}, t, label, missing_is_gap=True)
         rows = int(pd.to_numeric(values[t], errors="coerce").notna().sum())
         series[t] = SeriesData(t, label, clean[t].rename(t), None, rows, tuple(found))

@@ -28,6 +28,11 @@ WARNING = "warning"
 MOVE_LOW = -0.40
 MOVE_HIGH = 0.60
 
+#: dates before this are errors (a typo: the longest price histories start in the 1800s)
+EARLIEST = pd.Timestamp("1800-01-01")
+#: a series whose median gap between dates is at most this many calendar days is daily
+DAILY_MAX_GAP = 4
+
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}(?:[ T][0-9:.]*(?:Z|[+-]\d{2}:?\d{2})?)?$"
 _LIST = 3  # how many examples a message lists
 
@@ -88,9 +93,11 @@ def parse_dates(raw: pd.Series, ticker: str, label: str) -> tuple[pd.DatetimeInd
 
 
 def check_dates(dates: pd.DatetimeIndex, ticker: str, label: str) -> list[Finding]:
-    """Duplicated dates and rows out of date order (NaT rows, already reported, are skipped)."""
-    findings = []
+    """Duplicated dates, rows out of date order, implausible dates (see
+    :func:`check_date_window` and :func:`check_weekends`); NaT rows, already reported, are
+    skipped."""
     ok = dates[~dates.isna()]
+    findings = check_date_window(ok, ticker, label) + check_weekends(ok, ticker, label)
     dup = ok[ok.duplicated()]
     if len(dup):
         findings.append(error(ticker, (
@@ -103,6 +110,61 @@ def check_dates(dates: pd.DatetimeIndex, ticker: str, label: str) -> list[Findin
             f"{label}: rows are not in date order ({_day(ok[i + 1])} comes after "
             f"{_day(ok[i])}); sort the rows by date, oldest first")))
     return findings
+
+
+def check_date_window(dates: pd.DatetimeIndex, ticker: str, label: str, *,
+                      today: pd.Timestamp | None = None) -> list[Finding]:
+    """Dates before :data:`EARLIEST` or after tomorrow (a typo such as 2999-12-31 would stretch
+    the period and every annualised number)."""
+    today = pd.Timestamp.today().normalize() if today is None else today
+    latest = today + pd.Timedelta(days=1)
+    findings = []
+    for bad, what in ((dates[dates < EARLIEST], f"before {_day(EARLIEST)}"),
+                      (dates[dates > latest], "after tomorrow")):
+        if len(bad):
+            findings.append(error(ticker, (
+                f"{label}: {len(bad)} date{'s' if len(bad) > 1 else ''} {what} (first "
+                f"{_day(bad[0])}); a typo in the year? fix or delete those rows")))
+    return findings
+
+
+def check_weekends(dates: pd.DatetimeIndex, ticker: str, label: str) -> list[Finding]:
+    """Weekend dates in a daily series of exchange closes.
+
+    Only a daily series is checked (median gap between dates of at most
+    :data:`DAILY_MAX_GAP` calendar days): month-end or month-start dates of monthly data fall on
+    weekends legitimately, and so does a seven-day calendar (crypto; Saturdays and Sundays each
+    at least 10% of the dates). Many dates on one weekend day with the weekday next to it
+    missing is a time-zone shift (a local close stamped in UTC, or the reverse); a few are typos.
+    """
+    if len(dates) < 3:
+        return []
+    u = dates.unique().sort_values()
+    if float(np.median(np.diff(u.asi8))) > DAILY_MAX_GAP * 86_400 * _per_second(u):
+        return []
+    day = u.day_of_week
+    sat, sun = int((day == 5).sum()), int((day == 6).sum())
+    if not sat + sun or min(sat, sun) >= 0.10 * len(u):
+        return []
+    weekend = u[day >= 5]
+    n = len(weekend)
+    first = f"first {_day(weekend[0])}, a {weekend[0].day_name()}"
+    if max(sat, sun) >= 0.10 * len(u):
+        gone = "Monday" if sat > sun else "Friday"
+        if not (day == (0 if sat > sun else 4)).any():
+            return [error(ticker, (
+                f"{label}: {n} dates fall on a weekend ({first}) and none on a {gone}: the "
+                f"dates look shifted by a time zone (closes stamped in UTC, or the reverse); "
+                "write each row's exchange-local date, e.g. in pandas "
+                "index.tz_convert('America/New_York').normalize() before dropping the zone"))]
+    return [error(ticker, (
+        f"{label}: {n} date{'s' if n > 1 else ''} on a weekend ({first}) in a daily series of "
+        "trading days; fix or delete those rows (a time-zone shift moves dates by one day)"))]
+
+
+def _per_second(dates: pd.DatetimeIndex) -> int:
+    """Ticks per second of ``dates``' unit (pandas 3 keeps s/ms/us/ns)."""
+    return {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[np.datetime_data(dates.dtype)[0]]
 
 
 def check_closes(values: pd.Series, ticker: str, label: str, column: str) -> list[Finding]:

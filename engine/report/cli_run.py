@@ -46,6 +46,8 @@ def main(args: argparse.Namespace) -> int:
                      # the table appears as soon as the backtests are measured
                      on_measured=None if args.quiet else print_summary)
     if not args.quiet:
+        for line in out.experiment.config.binding_lines():
+            print(f"signal: {line}")
         print(closing_line(out))
     print(out.index)
     return 0

@@ -169,6 +169,27 @@ def thresholds(exp: Any, signal: str) -> dict[str, float]:
     return {f"{', '.join(names)} {key}": value for (key, value), names in by_value.items()}
 
 
+def _exit_text(spec: Any) -> str:
+    """How a breakout spec turns off and how much history its level needs, in words."""
+    if not hasattr(spec, "setting"):
+        return ""
+    out = ""
+    drop, low = spec.setting("exit_drop"), spec.setting("exit_low_days")
+    if drop:
+        ref = ("the highest close since it turned on (a trailing exit)"
+               if spec.setting("exit_from") == "high" else "the level at entry (a fixed stop)")
+        out += f" Off after a fall of {drop:.0%} from {ref}"
+        out += f" or below its {low}-day low." if low else "."
+    elif low:
+        out += f" Off below its {low}-day low."
+    else:
+        out += " No exit: once on, it stays on."
+    need = max(spec.setting("years"), spec.setting("min_years"))
+    if need:
+        out += f" Undefined in the first {need} year{'s' if need != 1 else ''} of the series."
+    return out
+
+
 def signal_panels(exp: Any) -> tuple[SignalPanel, ...]:
     """One panel per signal in ``Experiment.signals`` (columns ``NAME.field``)."""
     signals = _get(exp, "signals")
@@ -195,7 +216,7 @@ def signal_panels(exp: Any) -> tuple[SignalPanel, ...]:
             close = _close(exp, frame, spec, kind)
             years = spec.setting("years") if hasattr(spec, "setting") else _get(spec, "years")
             look = ("all-time high" if not years else f"highest close of the prior {years} years")
-            caption = f"{_series_name(spec) or name} against its {look}."
+            caption = f"{_series_name(spec) or name} against its {look}." + _exit_text(spec)
             if close is None:
                 panels.append(SignalPanel(name, "other", frame[["level"]], caption=caption))
             else:

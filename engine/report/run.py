@@ -227,6 +227,13 @@ def _footer(exp: Any) -> str:
             "Past performance, simulated or real, does not predict future returns.")
 
 
+def _bindings(exp: Any) -> dict[str, Any]:
+    """Strategy → slot → the signal it reads and how it was chosen (``Config.signal_bindings``);
+    empty for experiments without a config."""
+    cfg = getattr(exp, "config", None)
+    return cfg.signal_bindings() if hasattr(cfg, "signal_bindings") else {}
+
+
 def _manifest(exp: Any, name: str, returns: pd.DataFrame, timings: dict[str, float],
               config_text: str | None, config_path: str | Path | None,
               data_override: str | None, argv: list[str] | None,
@@ -241,6 +248,7 @@ def _manifest(exp: Any, name: str, returns: pd.DataFrame, timings: dict[str, flo
                    "sha256": config_digest(config_text)},
         "data_override": data_override,
         **desc,
+        "signal_bindings": _bindings(exp),
         "measured": {"start": returns.index[0], "end": returns.index[-1],
                      "days": len(returns), "strategies": list(returns.columns)},
         "files": {"index": "index.html", "metrics": "metrics.csv", "returns": "returns.csv",

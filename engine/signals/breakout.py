@@ -7,14 +7,16 @@ Definitions (all causal — the value at t reads closes up to t only):
 
 - ``level[t]``: highest close over the prior ``years`` calendar years (dates ≥ the same calendar
   date ``years`` earlier), leaving out the last ``exclude_days`` trading days before t;
-  ``years=None`` = all prior closes (the all-time high). NaN until ``years`` full years of
-  history exist (with ``years=None``: until one prior close exists beyond the exclusion).
+  ``years=None`` = all prior closes (the all-time high). NaN until ``max(years, min_years)``
+  full calendar years of history exist (``min_years = 1`` by default: an "all-time high" of a
+  series one week old is no high at all, so no breakout happens in a series' first year).
 - ``new_high[t]``: close[t] > level[t].
 - ``state``: turns on (1) after ``confirm_days`` consecutive new highs; with ``month_end=True``
   only at a month-end close that ends such a run (``confirm_days=1``: any month-end close above
-  the level). The level at that close is the entry level. It turns off (0) at the first later
-  close below ``entry level · (1 − exit_drop)`` or below the lowest of the previous
-  ``exit_low_days`` closes. With neither exit set, the state stays on once on. After an exit,
+  the level). It turns off (0) at the first later close ``exit_drop`` below the highest close
+  since it turned on (``exit_from="high"``, a trailing exit — the default) or below the level at
+  entry (``exit_from="entry"``, a fixed stop that never moves up), or below the lowest of the
+  previous ``exit_low_days`` closes. With neither exit set, the state stays on once on. After an exit,
   re-entry needs ``confirm_days`` fresh new highs.
 - ``on`` / ``off``: the days the state turns on (the breakout *event*) / off.
 """
@@ -28,11 +30,14 @@ from engine.signals.checks import close_values, days_since_epoch, month_end_flag
 from engine.signals.nb import breakout_nb
 
 COLUMNS = ("level", "state", "new_high", "on", "off")
+#: What ``exit_drop`` is measured from: the highest close since entry (trailing) or the level.
+EXIT_FROM = ("high", "entry")
 
 
 def breakout(close: pd.Series, *, years: int | None = None, exclude_days: int = 0,
              confirm_days: int = 1, month_end: bool = False, exit_drop: float | None = None,
-             exit_low_days: int | None = None) -> pd.DataFrame:
+             exit_low_days: int | None = None, min_years: int = 1,
+             exit_from: str = "high") -> pd.DataFrame:
     """Breakout level, state and events of one close series.
 
     Parameters
@@ -43,8 +48,12 @@ def breakout(close: pd.Series, *, years: int | None = None, exclude_days: int = 
     exclude_days: trading days before t left out of the look-back (0 = none).
     confirm_days: consecutive closes above the level needed to turn on (≥ 1).
     month_end: turn on only at a month-end close (the last trading day of a month).
-    exit_drop: fraction (0 < x < 1) below the entry level that turns the state off; None = off.
+    exit_drop: fall (a fraction, 0 < x < 1) that turns the state off; None = off.
     exit_low_days: turn off below the lowest of the previous M closes; None = off.
+    min_years: calendar years of history (from the first valid close) before any level exists
+        (≥ 0; default 1: no all-time high, hence no breakout, in a series' first year).
+    exit_from: "high" — ``exit_drop`` below the highest close since the state turned on (a
+        trailing exit, the default); "entry" — below the level at entry (never moves up).
 
     Returns a DataFrame on ``close.index`` with columns ``level`` (float, NaN while undefined),
     ``state`` (int64 0/1), ``new_high``, ``on``, ``off`` (bool).
@@ -61,6 +70,11 @@ def breakout(close: pd.Series, *, years: int | None = None, exclude_days: int = 
             raise ConfigError("breakout exit_drop must be a fraction between 0 and 1 "
                               f"(0.1 = 10 %), got {exit_drop!r}")
     low = 0 if exit_low_days is None else positive_int(exit_low_days, "breakout exit_low_days")
+    min_yrs = positive_int(min_years, "breakout min_years", minimum=0)
+    if exit_from not in EXIT_FROM:
+        raise ConfigError(f"breakout exit_from must be one of {list(EXIT_FROM)} (\"high\": a "
+                          "trailing exit from the highest close since entry; \"entry\": from "
+                          f"the level at entry), got {exit_from!r}")
 
     dates = close.index
     n = len(values)
@@ -71,7 +85,8 @@ def breakout(close: pd.Series, *, years: int | None = None, exclude_days: int = 
     off = np.zeros(n, dtype=np.bool_)
     sl = slice(first, n)
     breakout_nb(np.ascontiguousarray(values[sl]), days_since_epoch(dates[sl]),
-                month_end_flags(dates)[sl], yrs, excl, k, bool(month_end), drop, low,
+                month_end_flags(dates)[sl], yrs, excl, min_yrs, k, bool(month_end), drop,
+                exit_from == "high", low,
                 level[sl], state[sl], new_high[sl], on[sl], off[sl])
     return pd.DataFrame({"level": level, "state": state, "new_high": new_high, "on": on,
                          "off": off}, index=dates)

@@ -186,14 +186,14 @@ def concentration_nb(members: np.ndarray, index: np.ndarray, base_pos: np.ndarra
 
 @njit(cache=True, nogil=True)
 def breakout_level_nb(close: np.ndarray, days: np.ndarray, years: int, exclude_days: int,
-                      level_out: np.ndarray) -> None:
+                      min_years: int, level_out: np.ndarray) -> None:
     """Highest close of the prior ``years`` calendar years, excluding the last ``exclude_days``.
 
     ``level[t] = max(close[s])`` over positions s with ``s ≤ t − 1 − exclude_days`` and
     ``days[s] ≥ days[t] − years`` (same calendar date ``years`` earlier). ``years = 0`` means
-    unlimited (the all-time high of the prior closes). NaN while the window is empty, and — with
-    ``years > 0`` — until ``years`` full years of history exist
-    (``days[0] ≤ days[t] − years``).
+    unlimited (the all-time high of the prior closes). NaN while the window is empty and until
+    ``max(years, min_years)`` full calendar years of history exist
+    (``days[0] ≤ days[t] − max(years, min_years)``): an all-time high needs a history.
     Sliding maximum with a monotone queue: O(T), one work buffer per call.
     """
     n = close.shape[0]
@@ -201,6 +201,7 @@ def breakout_level_nb(close: np.ndarray, days: np.ndarray, years: int, exclude_d
     head = 0
     tail = 0
     lo = 0
+    need = years if years > min_years else min_years
     for t in range(n):
         e = t - 1 - exclude_days
         if e >= 0:
@@ -209,10 +210,10 @@ def breakout_level_nb(close: np.ndarray, days: np.ndarray, years: int, exclude_d
             q[tail] = e
             tail += 1
         defined = e >= 0
+        if need > 0 and days[0] > minus_years(days[t], need):
+            defined = False
         if years > 0:
             cutoff = minus_years(days[t], years)
-            if days[0] > cutoff:
-                defined = False
             while lo < n and days[lo] < cutoff:
                 lo += 1
             while tail > head and q[head] < lo:
@@ -225,24 +226,26 @@ def breakout_level_nb(close: np.ndarray, days: np.ndarray, years: int, exclude_d
 
 @njit(cache=True, nogil=True)
 def breakout_state_nb(close: np.ndarray, level: np.ndarray, month_end_flags: np.ndarray,
-                      confirm_days: int, month_end: bool, exit_drop: float,
+                      confirm_days: int, month_end: bool, exit_drop: float, trailing: bool,
                       exit_low_days: int, state_out: np.ndarray, new_high_out: np.ndarray,
                       on_out: np.ndarray, off_out: np.ndarray) -> None:
     """Breakout state machine over a level from :func:`breakout_level_nb`.
 
     new_high[t] = close[t] > level[t] (False where the level is NaN). Counting consecutive new
     highs, the state turns ON at t when the count reaches ``confirm_days`` — and, if
-    ``month_end``, only on a month-end close (``month_end_flags[t]``) that ends such a run; the
-    level at that close is the entry level. While ON (from the day after entry), it turns OFF at
-    the first close below ``entry_level · (1 − exit_drop)`` (``exit_drop`` NaN = no such exit) or
-    below the lowest of the previous ``exit_low_days`` closes (0 = no such exit). An exit resets
-    the count, so re-entry needs ``confirm_days`` fresh new highs after the exit day. With no
-    exit rule the state stays on once on. on[t] / off[t] mark the days the state turns on / off.
+    ``month_end``, only on a month-end close (``month_end_flags[t]``) that ends such a run.
+    While ON (from the day after entry), it turns OFF at the first close below
+    ``ref · (1 − exit_drop)`` (``exit_drop`` NaN = no such exit), where ``ref`` is — with
+    ``trailing`` — the highest close since the state turned on (the entry close included; a
+    trailing exit), else the level at entry (fixed); or below the lowest of the previous
+    ``exit_low_days`` closes (0 = no such exit). An exit resets the count, so re-entry needs
+    ``confirm_days`` fresh new highs after the exit day. With no exit rule the state stays on
+    once on. on[t] / off[t] mark the days the state turns on / off.
     """
     n = close.shape[0]
     state = 0
     count = 0
-    entry = np.nan
+    ref = np.nan
     for t in range(n):
         c = close[t]
         nh = (not np.isnan(level[t])) and c > level[t]
@@ -252,7 +255,7 @@ def breakout_state_nb(close: np.ndarray, level: np.ndarray, month_end_flags: np.
         off_out[t] = False
         if state == 1:
             out = False
-            if not np.isnan(exit_drop) and c < entry * (1.0 - exit_drop):
+            if not np.isnan(exit_drop) and c < ref * (1.0 - exit_drop):
                 out = True
             if exit_low_days > 0 and not out:
                 lo = np.inf
@@ -265,27 +268,31 @@ def breakout_state_nb(close: np.ndarray, level: np.ndarray, month_end_flags: np.
                 state = 0
                 count = 0
                 off_out[t] = True
+            elif trailing and c > ref:
+                ref = c
         elif count >= confirm_days and (not month_end or month_end_flags[t]):
             state = 1
-            entry = level[t]
+            ref = c if trailing else level[t]
             on_out[t] = True
         state_out[t] = state
 
 
 @njit(cache=True, nogil=True)
 def breakout_nb(close: np.ndarray, days: np.ndarray, month_end_flags: np.ndarray, years: int,
-                exclude_days: int, confirm_days: int, month_end: bool, exit_drop: float,
-                exit_low_days: int, level_out: np.ndarray, state_out: np.ndarray,
-                new_high_out: np.ndarray, on_out: np.ndarray, off_out: np.ndarray) -> None:
+                exclude_days: int, min_years: int, confirm_days: int, month_end: bool,
+                exit_drop: float, trailing: bool, exit_low_days: int, level_out: np.ndarray,
+                state_out: np.ndarray, new_high_out: np.ndarray, on_out: np.ndarray,
+                off_out: np.ndarray) -> None:
     """Level then state: :func:`breakout_level_nb` followed by :func:`breakout_state_nb`.
 
     close (T,) f8 > 0; days (T,) i8 days since 1970-01-01, increasing; month_end_flags (T,) bool;
-    years 0 = unlimited; exit_drop NaN = none; exit_low_days 0 = none. Outputs: level f8,
-    state i8 (0/1), new_high / on / off bool.
+    years 0 = unlimited; min_years: calendar years of history before any level; exit_drop NaN =
+    none; trailing: exit_drop from the highest close since entry (else from the entry level);
+    exit_low_days 0 = none. Outputs: level f8, state i8 (0/1), new_high / on / off bool.
     """
-    breakout_level_nb(close, days, years, exclude_days, level_out)
+    breakout_level_nb(close, days, years, exclude_days, min_years, level_out)
     breakout_state_nb(close, level_out, month_end_flags, confirm_days, month_end, exit_drop,
-                      exit_low_days, state_out, new_high_out, on_out, off_out)
+                      trailing, exit_low_days, state_out, new_high_out, on_out, off_out)
 
 
 # ----------------------------------------------------------------------------- trend / momentum

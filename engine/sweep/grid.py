@@ -195,9 +195,12 @@ class Grid:
         return out
 
     def positions(self) -> tuple[int, ...]:
-        """Each swept parameter's position among the Params fields (= in the param vector)."""
-        order = [f.name for f in dataclasses.fields(self.params_cls)]
-        return tuple(order.index(n) for n in self.names)
+        """Each swept parameter's position in the param vector (keyed by name:
+        ``strategies.params.param_index``, not the order the fields are declared in)."""
+        from strategies.params import param_index
+
+        idx = param_index(self.params_cls)
+        return tuple(idx[n] for n in self.names)
 
     def group_ids(self, names: Sequence[str], ids: np.ndarray | None = None) -> np.ndarray:
         """(n,) int64 id of each variant's combination of the swept parameters in ``names``
