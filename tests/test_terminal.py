@@ -74,7 +74,8 @@ def test_pip_install_hides_the_setuptools_editable_warning_box() -> None:
     setuptools' "Editable installation." box (re-emitted by pip as a BuildBackendWarning)."""
     make = subprocess.run(["make", "-nB", "venv-dev", "venv"], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)
-    installs = [line for line in make.stdout.splitlines() if "pip install" in line and " -e " in line]
+    installs = [line for line in make.stdout.splitlines()
+                if "pip install" in line and " -e " in line]
     assert len(installs) == 2
     specs = {re.search(r'PYTHONWARNINGS="([^"]*)"', line).group(1) for line in installs}
     assert len(specs) == 1

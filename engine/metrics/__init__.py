@@ -15,6 +15,6 @@ from engine.metrics.tables import (calendar_year_returns, drawdown_series, exces
                                    rolling_excess, rolling_return, worst_year)
 
 __all__ = ["SUMMARY_KEYS", "TRADING_KEYS", "align_rf", "calendar_year_returns", "check_returns",
-           "drawdown_periods", "drawdown_series", "excess_cagr", "exposure", "metrics_vector", "monthly_returns",
-           "monthly_table", "pct_positive_months", "quantstats_rf", "rolling_excess",
+           "drawdown_periods", "drawdown_series", "excess_cagr", "exposure", "metrics_vector",
+           "monthly_returns", "monthly_table", "pct_positive_months", "quantstats_rf", "rolling_excess",
            "rolling_return", "summary", "summary_frame", "worst_year"]
