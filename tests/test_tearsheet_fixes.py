@@ -77,6 +77,7 @@ def test_title_shows_the_period_once(sheet: tuple[str, pd.DataFrame]) -> None:
 
 
 # ---------------------------------------------------------------------------- EOY chart
+@pytest.mark.filterwarnings("ignore:set_ticklabels")
 def test_eoy_ticks_sit_under_their_bars() -> None:
     import matplotlib
 
