@@ -1,11 +1,13 @@
 """The pipeline shared by ``rowboat run`` and ``rowboat sweep``: config → panel → signals →
 targets → backtests, with one common measurement period.
 
-Timing: signals and targets are computed on the data up to ``end`` (never later), using the
-history before ``start`` for warm-ups; each rule runs over every decision date of that history
-(so its state carries into ``start``), and its decisions before ``start`` are dropped; the
-backtests run on the panel cut to [start, end]. Every strategy is measured from the first day
-ALL of them are invested (the longest warm-up) to the end (GUIDE §6).
+Timing: signals, targets and backtests are computed on the data up to ``end`` (never later),
+each series on its own history; each rule runs over every decision date from the day its
+sleeves have prices (so its state carries into the measured period), and each backtest from
+its first decision. Every strategy is measured over ONE period: from the day after the last
+first fill (the first day ALL of them are invested for the whole day), or from ``start`` — the
+first measured day — when that is later, to the end (GUIDE §6). Idle cash earns the ``cash``
+sleeve when the config has one.
 """
 from __future__ import annotations
 
@@ -30,14 +32,15 @@ from strategies.signals import compute
 class Experiment:
     """A config run end to end.
 
-    panel: the data of the run, cut to [start, end]. results: strategy name → ``engine.sim``
-    Result, in config order. benchmark: a name in ``results``. rf: daily risk-free returns over
-    ``panel.dates`` (the risk-free sleeve's total returns, or zeros); rf_label says which.
-    signals: every ``[signals.NAME]``'s outputs over ``panel.dates``, columns ``NAME.output``
-    (e.g. ``mega_weight.drawdown``, ``exus_high.state``). period: (first day all strategies
-    are invested, last date); period_reason: why it starts there. timings: seconds per step.
-    history: the data up to the end INCLUDING the history before ``start`` that signals warm up
-    and rules run on (the sweep computes rule inputs on it, see :meth:`rule_inputs`).
+    panel: the data of the run: the whole history up to ``end`` (each series from its own first
+    date); the backtests run on it. results: strategy name → ``engine.sim`` Result, in config
+    order. benchmark: a name in ``results``. rf: daily risk-free returns over ``panel.dates``
+    (the risk-free sleeve's total returns, or zeros); rf_label says which. signals: every
+    ``[signals.NAME]``'s outputs over the period (computed on each series' full history),
+    columns ``NAME.output`` (e.g. ``mega_weight.drawdown``, ``exus_high.state``). period:
+    (first measured day, last date); period_reason: why it starts there (names the strategy,
+    ticker or date). timings: seconds per step. history: the same data as ``panel`` (kept for
+    callers of :meth:`rule_inputs`). cash: the sleeve that earns idle cash, or None.
     """
 
     config: Config | None
@@ -51,6 +54,13 @@ class Experiment:
     period_reason: str
     timings: Mapping[str, float] = field(default_factory=dict)
     history: Any = None
+    cash: str | None = None
+
+    @property
+    def listed(self) -> tuple[str, ...]:
+        """Roles every strategy waits for besides its own sleeves: the cash sleeve that earns
+        idle cash (see :func:`cash_role`)."""
+        return (self.cash,) if self.cash else ()
 
     def returns(self) -> pd.DataFrame:
         """Daily returns, one column per strategy (config order), over ``period``."""
@@ -60,15 +70,14 @@ class Experiment:
 
     def rule_inputs(self, name: str, params: Any = None) -> tuple[RuleInputs, int]:
         """Strategy ``name``'s rule inputs with ``params`` (default: the config's) at every
-        decision date of :attr:`history` (warm-up dropped), and ``lead``: how many of them fall
-        before the run's first date. That is what the single backtest does: the kernel runs
-        over ALL these rows (a rule's state, e.g. "unwind on", carries into the start) and only
-        the decisions from row ``lead`` on are traded. A sweep feeds the same kernel the same
-        rows and simulates from row ``lead``."""
+        decision date of :attr:`history` (warm-up and dates before its sleeves exist dropped),
+        and ``lead``: how many of them fall before :attr:`panel`'s first date — 0 since the
+        backtests run on the whole history (every decision is traded; the measured period is
+        cut afterwards). A sweep feeds the same kernel the same rows."""
         sc = self.config.strategy(name)
         p = sc.params if params is None else params
         ri = sc.strategy.inputs(self.history if self.history is not None else self.panel, p,
-                                self.config.bound_signals(name))
+                                self.config.bound_signals(name), self.listed)
         return ri, run_rows(ri.dates, self.panel.dates[0])
 
     def inputs(self, name: str, params: Any = None) -> RuleInputs:
@@ -176,7 +185,15 @@ def load_experiment(config: str | Path | Config, *, data: str | Path | None = No
                     backend: str = "numba") -> Experiment:
     """Run a config: load the panel (the config's ``[data] source``, or ``data``: "sample",
     "yahoo", a folder or file), compute the signals and each strategy's targets, and backtest
-    them all with the config's costs and lag. ``start``/``end`` override ``[run]``.
+    them all with the config's costs and lag. ``start``/``end`` override ``[run]``: ``start`` is
+    the FIRST MEASURED day (the strategies are already invested on it), ``end`` the last day of
+    data used.
+
+    Every backtest runs on the whole history up to ``end`` (each from its first decision; a
+    strategy starts when its sleeves have prices); idle cash (1 − Σ weights) earns the
+    ``cash`` sleeve when the config has one. The measured period (:attr:`Experiment.period`)
+    starts on the latest of: the day after the last strategy's first fill, the risk-free
+    series' first return, and ``start``; :attr:`Experiment.period_reason` names what set it.
 
     Errors: ConfigError / DataError (exit 2) naming the file, key and fix."""
     from engine.sim import backtest
@@ -189,31 +206,27 @@ def load_experiment(config: str | Path | Config, *, data: str | Path | None = No
     panel = _load_panel(cfg, data)
     _check_dates(cfg, panel, start_ts, end_ts, (start is not None, end is not None))
     hist = panel.slice(None, end_ts) if end_ts is not None else panel
-    # cut the whole panel, not hist: a window without a trading day names the data's real range
-    try:
-        run_panel = panel.slice(start_ts, end_ts) if start_ts is not None else hist
-    except DataError as exc:
-        given = [f"--{k}" for k, v in (("start", start), ("end", end)) if v is not None]
-        where = " and ".join(given) or f"{cfg.where}: [run] start/end"
-        raise DataError(f"{where}: {exc}") from None
+    # a window without a trading day names the data's real range
+    if start_ts is not None:
+        try:
+            panel.slice(start_ts, end_ts)
+        except DataError as exc:
+            given = [f"--{k}" for k, v in (("start", start), ("end", end)) if v is not None]
+            where = " and ".join(given) or f"{cfg.where}: [run] start/end"
+            raise DataError(f"{where}: {exc}") from None
+    cash = cash_role(hist)
+    listed = (cash,) if cash else ()
     timings["load"] = time.perf_counter() - t0
 
     t = time.perf_counter()
-    signals = signal_frame(hist, cfg).loc[run_panel.dates[0]:]
+    signals = signal_frame(hist, cfg)
     timings["signals"] = time.perf_counter() - t
 
     t = time.perf_counter()
     targets: dict[str, pd.DataFrame] = {}
     for sc in cfg.strategies:
-        strat = sc.strategy
-        tg = strat.targets(hist, sc.params, cfg.bound_signals(sc.name))
-        tg = tg.iloc[run_rows(tg.index, run_panel.dates[0]):]   # the rule ran over all of hist
-        if tg.empty:
-            raise DataError(f"{cfg.where}: strategy '{sc.name}' makes no decision between "
-                            f"{run_panel.dates[0].date()} and {run_panel.dates[-1].date()} "
-                            f"(it {strat.describe_warmup(sc.params, cfg.bound_signals(sc.name))}); "
-                            "use a longer period")
-        targets[sc.name] = tg
+        targets[sc.name] = sc.strategy.targets(hist, sc.params, cfg.bound_signals(sc.name),
+                                               listed=listed)
     timings["targets"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -222,37 +235,51 @@ def load_experiment(config: str | Path | Config, *, data: str | Path | None = No
     for sc in cfg.strategies:
         p = sc.params
         results[sc.name] = backtest(
-            run_panel, targets[sc.name], lag=cfg.run.lag,
+            hist, targets[sc.name], lag=cfg.run.lag,
             rebalance=p.rebalance or c.rebalance,
             band=p.band if p.band is not None else c.band, band_relative=c.band_relative,
-            fee=c.fee, slippage=c.slippage, backend=backend, name=sc.name)
+            fee=c.fee, slippage=c.slippage, cash=cash, backend=backend, name=sc.name)
     timings["backtest"] = time.perf_counter() - t
 
-    rf, rf_label = risk_free_series(run_panel, cfg.run.risk_free)
-    period, reason = _period(cfg, results)
+    rf, rf_label = risk_free_series(hist, cfg.run.risk_free)
+    given = ("--start" if start is not None else f"{cfg.where}: [run] start") if start_ts \
+        is not None else ""
+    period, reason = _period(cfg, hist, results, listed, start_ts, given)
+    signals = signals.loc[period[0]:]
     timings["total"] = time.perf_counter() - t0
-    return Experiment(config=cfg, panel=run_panel, results=results, benchmark=cfg.run.benchmark,
+    return Experiment(config=cfg, panel=hist, results=results, benchmark=cfg.run.benchmark,
                       rf=rf, rf_label=rf_label, signals=signals, period=period,
-                      period_reason=reason, timings=timings, history=hist)
+                      period_reason=reason, timings=timings, history=hist, cash=cash)
+
+
+def cash_role(panel: Any) -> str | None:
+    """The sleeve that earns idle cash (1 − Σ weights) in a run: the ``cash`` role when the
+    panel has one, else None (idle cash earns 0)."""
+    return "cash" if "cash" in panel.sleeves else None
 
 
 def risk_free_series(panel: Any, role: str | None) -> tuple[pd.Series, str]:
-    """Daily risk-free returns on ``panel.dates`` — the ``role`` sleeve's total returns, or zeros
-    when ``role`` is None — and a label saying which."""
+    """Daily risk-free returns on ``panel.dates`` — the ``role`` sleeve's total returns (0 up to
+    its first date), or zeros when ``role`` is None — and a label saying which."""
     if role is None:
         return pd.Series(0.0, index=panel.dates, name="rf"), "0"
-    sl = panel.sleeve(role)
-    rf = panel.close(role, "tr").pct_change().fillna(0.0).rename("rf")
-    return rf, f"{role} ({' '.join(sl.tickers)})"
+    name = role if role in panel.sleeves else None
+    tickers = panel.sleeves[role].tickers if name else (role,)
+    rf = panel.close(role, "tr").pct_change(fill_method=None).fillna(0.0).rename("rf")
+    label = f"{role} ({' '.join(tickers)})" if name else role
+    return rf, label
 
 
 def common_period(results: Mapping[str, Any], *, where: str = "",
                   explain: Callable[[str], str] | None = None
                   ) -> tuple[tuple[pd.Timestamp, pd.Timestamp], str]:
-    """(first day every Result is invested, last date) and a sentence saying why: the strategy
-    invested last (the first of them in ``results``' order on a tie) — ``explain(name)`` says
-    why it starts there (default: "NAME starts last"). A strategy never invested is a
-    DataError (``where``: a prefix naming the config)."""
+    """(first day every Result is invested for the whole day, last date) and a sentence saying
+    why. That first day is the trading day AFTER the last first fill: on its fill day a
+    strategy pays its costs and earns nothing while the others earn the market (GUIDE §6). The
+    strategy filled last is named (the first of them in ``results``' order on a tie);
+    ``explain(name)`` says why it starts there (default: "NAME starts last"). A strategy never
+    invested, or invested only on the last day, is a DataError (``where``: a prefix naming the
+    config)."""
     starts = {n: r.start for n, r in results.items()}
     never = [n for n, s in starts.items() if pd.isna(s)]
     if never:
@@ -262,19 +289,61 @@ def common_period(results: Mapping[str, Any], *, where: str = "",
                         "the end); use a longer period or check its targets")
     order = {n: i for i, n in enumerate(starts)}
     name = max(starts, key=lambda n: (starts[n], -order[n]))
-    first = starts[name]
-    end = results[name].returns.index[-1]
+    dates = results[name].returns.index
+    i = int(dates.searchsorted(starts[name])) + 1
+    if i >= len(dates):
+        raise DataError(f"{where}strategy '{name}' first fills on the last date "
+                        f"{dates[-1].date()}, so no day is measured; use a longer period")
+    first = dates[i]
+    end = dates[-1]
     why = explain(name) if explain is not None else f"{name} starts last"
-    return (first, end), f"all strategies invested from {first.date()} ({why})"
+    return (first, end), (f"all strategies invested from {first.date()}, the day after the "
+                          f"last first fill ({why})")
 
 
-def _period(cfg: Config, results: Mapping[str, Any]
+def _period(cfg: Config, panel: Any, results: Mapping[str, Any], listed: tuple[str, ...],
+            start: pd.Timestamp | None, given: str
             ) -> tuple[tuple[pd.Timestamp, pd.Timestamp], str]:
-    """:func:`common_period` with each strategy's warm-up as the reason."""
+    """The measured period and why it starts there: the day after the last strategy's first
+    fill (:func:`common_period`, naming its warm-up and the ticker it waited for), later if the
+    risk-free series starts later, later still if ``start`` (the first measured day, named by
+    ``given``) is later."""
     def explain(name: str) -> str:
         sc = cfg.strategy(name)
         res = results[name]
-        return (f"{name} {sc.strategy.describe_warmup(sc.params, cfg.bound_signals(sc.name))}; "
-                f"its first decision {res.targets.index[0].date()} fills {res.start.date()}")
+        bound = cfg.bound_signals(sc.name)
+        why = f"{name} {sc.strategy.describe_warmup(sc.params, bound)}"
+        since, role, ticker = sc.strategy.listing(panel, sc.params, listed)
+        if role:
+            why += f" and waits for {ticker} ({role}, first price {since.date()})"
+        return (f"{why}; its first decision {res.targets.index[0].date()} fills "
+                f"{res.start.date()}")
 
-    return common_period(results, where=f"{cfg.where}: ", explain=explain)
+    (first, end), reason = common_period(results, where=f"{cfg.where}: ", explain=explain)
+    dates = panel.dates
+    rf = cfg.run.risk_free
+    if rf is not None:
+        rf_first = panel.first_date(rf)
+        i = int(dates.searchsorted(rf_first)) + 1       # its first return
+        if i < len(dates) and dates[i] > first:
+            first = dates[i]
+            tick = " ".join(panel.sleeves[rf].tickers) if rf in panel.sleeves else rf
+            reason = (f"measured from {first.date()}: the risk-free series {rf} ({tick}) starts "
+                      f"{rf_first.date()}; {reason}")
+    if start is not None:
+        i = int(dates.searchsorted(start))
+        if i >= len(dates):
+            raise DataError(f"{given}: {start.date()} is after the data's last date "
+                            f"{dates[-1].date()}")
+        if dates[i] >= first:
+            first = dates[i]
+            reason = (f"measured from {first.date()}, the first trading day on or after "
+                      f"{given} = {start.date()} (the first measured day; every strategy is "
+                      f"invested by then); {reason}")
+        else:
+            reason = (f"{given} = {start.date()} is before every strategy is invested, so the "
+                      f"period starts {first.date()}; {reason}")
+    if first > end:
+        raise DataError(f"{cfg.where}: the measured period would start {first.date()}, after "
+                        f"the end {end.date()}; use a longer period")
+    return (first, end), reason

@@ -16,6 +16,11 @@ How the pieces fit:
   bound signal slots and the params' signal settings);
 - :meth:`Strategy.inputs` samples them at the decision dates of ``params.schedule`` and drops the
   leading dates where some input is still undefined (the warm-up) → :class:`RuleInputs`;
+- **while a sleeve is not yet listed** (series keep their own history, so a panel may hold
+  EEM from 2003 and ACWX from 2008): every strategy *starts when the sleeves it holds or reads
+  exist* — decision dates before the last first price of :meth:`Strategy.required_sleeves`
+  (plus any ``listed`` roles the caller adds, e.g. the cash sleeve that receives idle cash) are
+  dropped like a warm-up (:meth:`Strategy.listing` says which ticker sets that date);
 - :meth:`Strategy.decide` runs the kernel → ``(D, K)`` weights; :meth:`Strategy.targets` names
   them (decision dates × sleeve roles), ready for ``engine.sim.backtest``.
 
@@ -27,7 +32,7 @@ else only changes the kernel's arithmetic. A sweep computes :meth:`inputs` once 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -254,12 +259,38 @@ class Strategy:
                                  f"{self.input_names}")
         return frame
 
+    def listing(self, panel: Any, params: BaseParams, listed: tuple[str, ...] = ()
+                ) -> tuple[pd.Timestamp, str, str]:
+        """(date from which every sleeve this strategy holds or reads — plus the ``listed``
+        roles — has a price, the role and the ticker that set it). A strategy decides only from
+        that date on: it *starts when its sleeves exist*."""
+        best = (panel.dates[0], "", "")
+        for role in dict.fromkeys((*self.required_sleeves(params), *listed)):
+            sl = panel.sleeve(role)
+            for t in sl.tickers:
+                d = panel.first_date(t)
+                if pd.isna(d):
+                    raise DataError(f"strategy '{self.name}': sleeve '{role}' ({t}) has no price "
+                                    f"in the data ({_span(panel.dates)}); use a later end or "
+                                    "another ticker")
+                if d > best[0]:
+                    best = (d, role, t)
+        return best
+
     def inputs(self, panel: Any, params: BaseParams,
-               signals_cfg: Mapping[str, SignalSpec] | None = None) -> RuleInputs:
-        """Inputs sampled at the decision dates, warm-up dropped (see the module docstring)."""
+               signals_cfg: Mapping[str, SignalSpec] | None = None,
+               listed: tuple[str, ...] = ()) -> RuleInputs:
+        """Inputs sampled at the decision dates from the day its sleeves (and the ``listed``
+        roles) all have prices, warm-up dropped (see the module docstring)."""
         daily = self.daily_inputs(panel, params, signals_cfg)
-        return sample_inputs(daily, decision_dates(panel.dates, params.schedule),
-                             self.name, self.describe_warmup(params, signals_cfg))
+        since, role, ticker = self.listing(panel, params, listed)
+        dates = decision_dates(panel.dates, params.schedule)
+        early = int(dates.searchsorted(since, side="left"))
+        why = self.describe_warmup(params, signals_cfg)
+        if role:
+            why += f" and waits for {ticker} ({role}, first price {since.date()})"
+        ri = sample_inputs(daily, dates[early:], self.name, why)
+        return replace(ri, skipped=ri.skipped + early)
 
     def decide(self, inputs: RuleInputs, params: BaseParams) -> np.ndarray:
         """Run the kernel: ``(D, K)`` target weights."""
@@ -268,12 +299,13 @@ class Strategy:
         return out
 
     def targets(self, panel: Any, params: BaseParams | None = None,
-                signals_cfg: Mapping[str, SignalSpec] | None = None) -> pd.DataFrame:
+                signals_cfg: Mapping[str, SignalSpec] | None = None,
+                listed: tuple[str, ...] = ()) -> pd.DataFrame:
         """Target weights: decision dates × the sleeves this strategy uses (fractions), ready
         for ``engine.sim.backtest``. Columns: the sleeves it needs with these params (plus any
         it holds), in kernel order."""
         params = self.params() if params is None else params
-        ri = self.inputs(panel, params, signals_cfg)
+        ri = self.inputs(panel, params, signals_cfg, listed)
         w = self.decide(ri, params)
         keep = set(self.required_sleeves(params))
         cols = [i for i, s in enumerate(self.sleeves) if s in keep or np.any(w[:, i] != 0.0)]

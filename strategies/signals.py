@@ -211,13 +211,32 @@ def compute(panel: Any, spec: SignalSpec) -> pd.DataFrame:
 
 
 def _compute(panel: Any, spec: SignalSpec) -> pd.DataFrame:
-    from engine import signals as sig
-
     for name in spec.names():
         if name not in panel.sleeves and name not in panel.tr.columns:
             raise ConfigError(f"signal '{spec.label}' reads '{name}', which is neither a sleeve "
                               f"({', '.join(panel.sleeves)}) nor a ticker of the data "
                               f"({panel.source}); add it under [sleeves] or name a ticker")
+    # every series on its own history (GUIDE §4): a signal reads the series it watches from that
+    # series' first date, whatever other tickers the panel holds; NaN before it
+    if not hasattr(panel, "first_date"):    # a duck-typed panel of complete series
+        return _on_own_history(panel, spec)
+    firsts = [panel.first_date(n) for n in spec.names()]
+    if any(pd.isna(f) for f in firsts):
+        raise ConfigError(f"signal '{spec.label}' reads {', '.join(spec.names())}, which has no "
+                          f"price in the data ({panel.source}); give a longer period")
+    first = max(firsts)
+    if first == panel.dates[0]:
+        return _on_own_history(panel, spec)
+    out = _on_own_history(panel.slice(first), spec)
+    # before the series exists: numbers undefined (NaN), flags off (False)
+    return pd.DataFrame({c: out[c].reindex(panel.dates, fill_value=False)
+                         if out[c].dtype == bool else out[c].reindex(panel.dates)
+                         for c in out.columns}, index=panel.dates)
+
+
+def _on_own_history(panel: Any, spec: SignalSpec) -> pd.DataFrame:
+    from engine import signals as sig
+
     s = spec.all_settings()
     if spec.kind == "breakout":
         return sig.breakout(

@@ -29,25 +29,32 @@ def small(**kw) -> Panel:
 
 
 def test_calendar_start_end_and_fill():
+    """Every series keeps its own history: the calendar runs from the earliest first date (A)
+    to the earliest last date (C); C is NaN before its own first date, not cut to it."""
     p = small()
-    assert p.dates.equals(DAYS[3:11])           # C's first date to C's last date
-    assert p.start_ticker == "C"
+    assert p.dates.equals(DAYS[0:11])           # A's first date to C's last date
+    assert p.start_ticker == "C"                 # the ticker that starts last
     assert p.tickers == ["A", "B", "C"]
-    assert p.tr["A"].tolist() == [4.0, 5, 6, 7, 8, 9, 10, 11]
-    assert p.tr["B"].tolist() == [104.0, 104, 105, 106, 107, 108, 109, 110]  # day 4 filled
+    assert p.tr["A"].tolist() == [1.0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+    assert p.tr["B"].tolist() == [101.0, 102, 103, 104, 104, 105, 106, 107, 108, 109, 110]
+    assert p.tr["C"].iloc[:3].isna().all() and p.tr["C"].iloc[3:].tolist() == list(
+        np.arange(51.0, 59.0))
+    assert p.first_dates.to_dict() == {"A": DAYS[0], "B": DAYS[0], "C": DAYS[3]}
+    assert p.first_date("y") == DAYS[3] and p.first_date("x") == DAYS[0]
     assert p.filled == {"A": 0, "B": 1, "C": 0}
     assert p.price_return == frozenset() and p.pr.equals(p.tr)
     assert p.sleeves["y"] == Sleeve("y", ("B", "C"), (0.5, 0.5))
 
 
-def test_fill_from_before_the_start():
-    """A ticker without a quote on the first calendar day takes its previous close, which
-    exists because the period starts at the latest first date."""
+def test_fill_after_the_first_date_never_before():
+    """A ticker without a quote on a calendar day after its first date takes its previous
+    close; before its first date it stays NaN (never back-filled)."""
     a = series([1, 2, 3, 4, 5, 6], DAYS[:6], "A")
     b = series([10, 11, 12, 13], DAYS[2:6].delete(0).insert(0, DAYS[1]), "B")  # days 1,3,4,5
     p = build_panel({"A": a, "B": b}, {"a": "A", "b": "B"}, min_days=1)
-    assert p.start_ticker == "B" and p.dates.equals(DAYS[1:6])
-    assert p.tr["B"].tolist() == [10.0, 10, 11, 12, 13] and p.filled == {"A": 0, "B": 1}
+    assert p.start_ticker == "B" and p.dates.equals(DAYS[0:6])
+    assert np.isnan(p.tr["B"].iloc[0])
+    assert p.tr["B"].tolist()[1:] == [10.0, 10, 11, 12, 13] and p.filled == {"A": 0, "B": 1}
 
 
 def test_day_only_one_ticker_has_joins_the_calendar():
@@ -78,12 +85,16 @@ def test_fx_conversion_divides_by_data_currency_per_base_unit():
     assert r == pytest.approx(1.1 / (1.20 / 1.30) - 1, rel=1e-14)
 
 
-def test_fx_starting_later_moves_the_start():
+def test_fx_starting_later_starts_the_converted_closes():
+    """Before the FX series' first date a close cannot be converted: NaN (the ticker's history
+    in the base currency starts with the FX series)."""
     usd = series(np.arange(1.0, 7.0), DAYS[:6], "SPY")
     fx = series([1.5, 1.5, 2.0], DAYS[3:6], "GBPUSD=X")
     p = build_panel({"SPY": usd}, {"us": "SPY"}, fx=fx, currency="GBP", min_days=1)
-    assert p.start_ticker == "GBPUSD=X" and p.dates.equals(DAYS[3:6])
-    assert p.tr["SPY"].tolist() == [4 / 1.5, 5 / 1.5, 6 / 2.0]
+    assert p.start_ticker == "GBPUSD=X" and p.dates.equals(DAYS[0:6])
+    assert p.tr["SPY"].iloc[:3].isna().all()
+    assert p.tr["SPY"].iloc[3:].tolist() == [4 / 1.5, 5 / 1.5, 6 / 2.0]
+    assert p.first_date("us") == DAYS[3]
 
 
 def test_fx_through_load_panel(tmp_path):
@@ -156,11 +167,11 @@ def test_filled_value_is_the_last_close_at_or_before(present, limit):
 @pytest.mark.parametrize("start, end, text", [
     ("2021-02-30", None, "start: expected YYYY-MM-DD, got '2021-02-30' (day is out of range for month)"),
     ("notadate", None, "start: expected YYYY-MM-DD, got 'notadate'; the data covers "
-                       "2021-01-07 to 2021-01-18"),
+                       "2021-01-04 to 2021-01-18"),
     (None, "01/12/2021", "end: expected YYYY-MM-DD, got '01/12/2021'"),
     (None, pd.Timestamp("2021-01-12", tz="UTC"), "carries a time zone"),
     ("2021-01-09", "2021-01-10", "no trading day from 2021-01-09 to 2021-01-10 (the nearest are "
-                                 "2021-01-08 and 2021-01-11; the data covers 2021-01-07 to "
+                                 "2021-01-08 and 2021-01-11; the data covers 2021-01-04 to "
                                  "2021-01-18); widen the period"),
 ])
 def test_slice_bad_dates_and_empty_window(start, end, text):

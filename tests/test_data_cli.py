@@ -69,6 +69,7 @@ def test_show_real_folder_prints_the_sleeves(prices_dir, capsys):
                                     "mega": {"MGK": 0.75, "QQQ": 0.25}})
     assert f"source: CSV folder {prices_dir}" in out
     assert "period: 2007-12-27 to 2026-07-31" in out and "start set by MGK" in out
+    assert "data: 1993-01-29 to 2026-07-31" in out      # every series keeps its own history
     d = panel.describe().set_index("sleeve")
     for role, text in (("us", "SPY"), ("em", "EEM 50% VWO 50%"), ("mega", "MGK 75% QQQ 25%")):
         line = next(ln for ln in out.splitlines() if f"│ {role} " in ln)

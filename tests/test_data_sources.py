@@ -21,12 +21,14 @@ def test_real_prices_all_28(prices_dir):
     with pytest.warns(DataWarning, match=r"AAPL.csv: .*-51.9% on 2000-09-29"):
         panel = load_panel(prices_dir, {t: t for t in tickers})
     assert panel.tickers == tickers
-    assert panel.start_ticker == "MAGS"
-    assert str(panel.dates[0].date()) == "2023-04-11" and str(panel.dates[-1].date()) == "2026-07-31"
-    assert len(panel) == 830 and set(panel.filled.values()) == {0}
+    assert panel.start_ticker == "MAGS"            # the ticker that starts last...
+    # ...but every series keeps its own history: the calendar starts with AAPL (1980)
+    assert str(panel.dates[0].date()) == "1980-12-12" and str(panel.dates[-1].date()) == "2026-07-31"
+    assert str(panel.first_date("MAGS").date()) == "2023-04-11"
+    assert int(panel.tr["MAGS"].notna().sum()) == 830 and set(panel.filled.values()) == {0}
     assert panel.price_return == frozenset() and panel.pr.equals(panel.tr)
     raw = pd.read_csv(prices_dir / "TSLA.csv", index_col="Date", parse_dates=True)["Close"]
-    assert np.array_equal(panel.tr["TSLA"].to_numpy(), raw.loc[panel.dates].to_numpy())
+    assert np.array_equal(panel.tr["TSLA"].dropna().to_numpy(), raw.to_numpy())
 
 
 @pytest.mark.realdata
@@ -43,10 +45,12 @@ def test_real_article_windows(prices_dir):
     """The README's common windows: ACWI/ACWX/VEU/BIL/MGK set 2008-04-01 (ACWX)."""
     panel = load_panel(prices_dir, {"world": "ACWI", "ex_us": ["ACWX", "VEU"], "cash": "BIL",
                                     "us_mega": "MGK", "us": "SPY", "em": "EEM"})
-    assert panel.start_ticker == "ACWX" and str(panel.dates[0].date()) == "2008-04-01"
-    basket = panel.close("ex_us")
-    r = panel.returns()[["ACWX", "VEU"]].mean(axis=1)
-    assert basket.iloc[0] == 1.0
+    assert panel.start_ticker == "ACWX" and str(panel.dates[0].date()) == "1993-01-29"
+    assert str(panel.first_date("ex_us").date()) == "2008-04-01"    # the basket's last member
+    assert str(panel.first_date("em").date()) == "2003-04-14"       # EEM keeps its history
+    basket = panel.close("ex_us").dropna()
+    assert str(basket.index[0].date()) == "2008-04-01" and basket.iloc[0] == 1.0
+    r = panel.returns()[["ACWX", "VEU"]].mean(axis=1).loc[basket.index]
     assert np.allclose(basket.pct_change().iloc[1:], r.iloc[1:], rtol=0, atol=1e-13)
 
 
@@ -139,8 +143,9 @@ def test_wide_file_matches_folder(tmp_path, suffix):
     data = read_wide(path)
     assert data.findings == () and data.series["B"].rows == len(DAYS) - 21
     panel = load_panel(path, {"a": "A", "b": "B"})
-    assert panel.start_ticker == "B" and panel.dates[0] == DAYS[20]
+    assert panel.start_ticker == "B" and panel.dates[0] == DAYS[0]
+    assert panel.first_date("b") == DAYS[20] and panel.tr["B"].iloc[:20].isna().all()
     assert panel.filled == {"A": 0, "B": 1}
     assert panel.tr["B"][DAYS[100]] == b[99]
-    assert np.array_equal(panel.tr["A"].to_numpy(), VALUES[20:])
+    assert np.array_equal(panel.tr["A"].to_numpy(), VALUES)
     assert panel.source == f"wide file {path}"

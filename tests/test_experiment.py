@@ -41,25 +41,30 @@ def test_results_in_config_order_with_the_configs_costs(exp):
 def test_targets_are_the_strategys_own(exp):
     cfg = exp.config
     for sc in cfg.strategies:
-        expect = sc.strategy.targets(exp.panel, sc.params, cfg.bound_signals(sc.name))
+        expect = sc.strategy.targets(exp.panel, sc.params, cfg.bound_signals(sc.name),
+                                     listed=exp.listed)
         pd.testing.assert_frame_equal(exp.results[sc.name].targets, expect)
 
 
-def test_common_period_starts_when_all_are_invested(exp):
+def test_common_period_starts_the_day_after_the_last_first_fill(exp):
+    """On its fill day a strategy pays costs and earns nothing: the period starts the next
+    trading day (it used to start ON the last first fill)."""
     starts = {n: r.start for n, r in exp.results.items()}
-    first = max(starts.values())
-    assert exp.period == (first, exp.panel.dates[-1])
-    latest = [n for n, s in starts.items() if s == first][0]
-    assert exp.period_reason.startswith(f"all strategies invested from {first.date()} "
-                                        f"({latest} ")
+    last_fill = max(starts.values())
+    dates = exp.panel.dates
+    first = dates[dates.get_loc(last_fill) + 1]
+    assert exp.period == (first, dates[-1])
+    latest = [n for n, s in starts.items() if s == last_fill][0]
+    assert exp.period_reason.startswith(f"all strategies invested from {first.date()}, the day "
+                                        f"after the last first fill ({latest} ")
     assert "of history" in exp.period_reason
     rets = exp.returns()
     assert list(rets.columns) == list(exp.results)
-    assert rets.index[0] == first and rets.index[-1] == exp.panel.dates[-1]
+    assert rets.index[0] == first and rets.index[-1] == dates[-1]
     assert not rets.isna().any().any()
-    # every strategy is invested over the whole period (no leading zero-return warm-up days)
+    # every strategy is invested for the whole of every measured day: no fill day inside
     for n, r in exp.results.items():
-        assert r.start <= first
+        assert r.start < first
 
 
 def test_risk_free_is_the_cash_sleeve_and_signals_are_named(exp):
@@ -72,7 +77,7 @@ def test_risk_free_is_the_cash_sleeve_and_signals_are_named(exp):
     cols = set(exp.signals.columns)
     assert {"mega_weight.level", "mega_weight.drawdown", "mega_weight.peak", "exus_high.level",
             "exus_high.state", "em_high.on", "us_trend.above"} <= cols
-    assert exp.signals.index.equals(exp.panel.dates)
+    assert exp.signals.index.equals(exp.panel.dates[exp.panel.dates >= exp.period[0]])
     assert set(exp.timings) >= {"load", "signals", "targets", "backtest", "total"}
 
 
@@ -82,15 +87,20 @@ def test_deterministic(exp):
     pd.testing.assert_frame_equal(exp.signals, again.signals, check_exact=True)
 
 
-def test_start_end_override_keeps_the_history_for_warm_ups():
+def test_start_is_the_first_measured_day():
+    """``start`` is the first MEASURED day: every strategy is already invested on it (it used
+    to be the first decision day, measured from the fill a month later)."""
     e = load_experiment(ROWING, start="2012-01-03", end="2020-12-31")
-    assert e.panel.dates[0] == pd.Timestamp("2012-01-03")
     assert e.panel.dates[-1] == pd.Timestamp("2020-12-31")
-    # dual momentum's 12 months come from before the start: it decides at the first month end
+    assert e.period == (pd.Timestamp("2012-01-03"), pd.Timestamp("2020-12-31"))
+    assert e.returns().index[0] == pd.Timestamp("2012-01-03")
+    assert "the first measured day" in e.period_reason
     gem = e.results["dual_momentum"]
-    assert gem.targets.index[0] == pd.Timestamp("2012-01-31")
-    assert e.period[0] == pd.Timestamp("2012-02-01")
-    assert e.period[1] == pd.Timestamp("2020-12-31")
+    assert gem.start < pd.Timestamp("2012-01-03")        # invested before the first day
+    # the measured returns are those of the one backtest over the whole history
+    full = load_experiment(ROWING, end="2020-12-31")
+    pd.testing.assert_frame_equal(e.returns(), full.returns().loc["2012-01-03":],
+                                  check_exact=True)
     # December's decision would fill after the end: it is never traded
     assert gem.rebalances.index.max() <= pd.Timestamp("2020-12-31")
     assert gem.rebalances["decision_date"].max() <= pd.Timestamp("2020-11-30")
@@ -155,9 +165,10 @@ def test_one_common_period_for_runs_and_hand_made_reports(exp):
     assert period == exp.period
     name = reason.split("(")[1].split()[0]
     assert exp.period_reason.startswith(reason[:-len(" starts last)")])
-    assert exp.period_reason.startswith(f"all strategies invested from {period[0].date()} "
-                                        f"({name} ")
-    tied = {n: r for n, r in exp.results.items() if r.start == period[0]}
+    assert exp.period_reason.startswith(f"all strategies invested from {period[0].date()}, the "
+                                        f"day after the last first fill ({name} ")
+    last_fill = max(r.start for r in exp.results.values())
+    tied = {n: r for n, r in exp.results.items() if r.start == last_fill}
     assert name == next(iter(tied))
     if len(tied) > 1:
         flipped = dict(reversed(list(exp.results.items())))
@@ -207,7 +218,8 @@ def test_inputs_are_what_the_backtest_decided_on(exp):
             np.testing.assert_array_equal(w[:, k], expect)
     e = load_experiment(ROWING, start="2015-01-02")
     ri = e.inputs("breakout_rotation", e.config.strategy("breakout_rotation").params)
-    assert ri.dates[0] == pd.Timestamp("2015-01-30") and ri.skipped > 0
+    # the backtests run on the whole history: every decision from the warm-up on is traded
+    assert ri.dates.equals(e.results["breakout_rotation"].targets.index)
 
 
 def test_signals_cover_the_run_and_warm_up_on_the_history():
@@ -215,5 +227,5 @@ def test_signals_cover_the_run_and_warm_up_on_the_history():
     computed with the history before it (not restarted at the start)."""
     full = load_experiment(ROWING)
     e = load_experiment(ROWING, start="2015-01-02")
-    assert e.signals.index.equals(e.panel.dates)
-    pd.testing.assert_frame_equal(e.signals, full.signals.loc[e.panel.dates[0]:])
+    assert e.signals.index[0] == e.period[0] == pd.Timestamp("2015-01-02")
+    pd.testing.assert_frame_equal(e.signals, full.signals.loc[e.period[0]:])

@@ -32,7 +32,8 @@ def read_close(prices_dir: Path, ticker: str) -> pd.Series:
 def test_gem_on_real_etfs_end_to_end(prices_dir):
     e = load_experiment(config_from_dict(gem_config(prices_dir)))
     dates = e.panel.dates
-    assert dates[0] == pd.Timestamp("2008-04-01")  # ACWX and BIL's common start
+    assert dates[0] == pd.Timestamp("1993-01-29")  # SPY's first close: nothing is cut
+    assert e.panel.first_date("ex_us") == pd.Timestamp("2008-04-01")  # ACWX starts last
     assert dates[-1] == pd.Timestamp("2026-07-31")
     r = e.results["gem"]
     t = r.targets
@@ -72,7 +73,8 @@ def test_rowing_boat_on_real_etfs_end_to_end(prices_dir):
                     "elsewhere here")
     e = load_experiment(cfg, data=prices_dir)
     assert list(e.results) == [s.name for s in cfg.strategies]
-    assert e.panel.dates[0] == pd.Timestamp("2008-04-01")
+    assert e.panel.dates[0] == pd.Timestamp("1993-01-29")     # SPY: every series keeps its own
+    assert e.panel.first_date("ex_us") == pd.Timestamp("2008-04-01")
     rets = e.returns()
     assert rets.index[0] == e.period[0] and not rets.isna().any().any()
     # the US weight in the world (SPY in ACWI) at the article's anchor
@@ -95,7 +97,7 @@ def test_mag7_in_spy_from_snapshots(prices_dir, weights_file):
            "strategy": [{"name": "unwind", "rule": "concentration_unwind"}]}
     with pytest.warns(Warning):  # the bad 2022-02-01 snapshot is dropped with a DataWarning
         e = load_experiment(config_from_dict(raw))
-    assert e.panel.dates[0] == pd.Timestamp("2012-05-18")  # META's first close
+    assert e.panel.first_date("us_mega") == pd.Timestamp("2012-05-18")  # META's first close
     lv = e.signals["mag7.level"]
     assert 0.30 < lv.loc["2025-07-17"] < 0.36
     assert e.results["unwind"].targets.index[0] == pd.Timestamp("2012-05-31")

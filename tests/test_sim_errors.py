@@ -182,3 +182,39 @@ def test_simulate_values_leverage_and_text():
         simulate_values(close, np.array([1]), np.full((1, 1, 2), np.nan), allow_leverage=True)
     with pytest.raises(ConfigError, match="must hold numbers"):
         simulate_values(close, np.array([1]), np.array([[["half", 0.1]]], dtype=object))
+
+
+# ------------------------------------------------------------ tickers listed later (NaN before)
+def _late_panel(first: int = 30):
+    closes = random_walk(120, ("A", "B", "C"))
+    closes.iloc[:first, 1] = np.nan                      # B is listed on day `first`
+    return closes, panel_from(closes, {"us": "A", "ex": "B", "cash": "C"})
+
+
+def test_nan_closes_before_a_tickers_first_date_are_accepted():
+    """A ticker is not held before its first price: its NaN closes there change nothing. The
+    backtest equals the same targets on closes where those NaN are replaced by any number."""
+    closes, panel = _late_panel()
+    t = fixed_mix(panel, {"us": 0.5, "ex": 0.3}, "monthly")
+    t.loc[t.index < panel.dates[30], "ex"] = 0.0          # B held only once listed
+    res = backtest(panel, t, fee=0.001, cash="cash")
+    filled = closes.copy()
+    filled.iloc[:30, 1] = 12345.0
+    ref = backtest(panel_from(filled, {"us": "A", "ex": "B", "cash": "C"}), t, fee=0.001,
+                   cash="cash")
+    pd.testing.assert_series_equal(res.value, ref.value, check_exact=True)
+    assert np.isfinite(res.value).all() and res.sleeve_weights["ex"].iloc[:30].eq(0).all()
+
+
+def test_a_positive_target_on_a_ticker_without_a_price_names_it():
+    _, panel = _late_panel()
+    t = fixed_mix(panel, {"us": 0.5, "ex": 0.3}, "monthly")   # holds B from the first month
+    fill = panel.dates[panel.dates.get_loc(t.index[0]) + 1]
+    _bad(panel, t, DataError, rf"close of 'B' on {fill.date()} is missing \(no price yet: its "
+                              r"first price is later\) but the target gives it 0.3")
+    # the cash remainder counts as a target too
+    t2 = fixed_mix(panel, {"us": 0.5}, "monthly")
+    closes, _ = _late_panel()
+    closes.iloc[:30, 2] = np.nan
+    late_cash = panel_from(closes.drop(columns="B"), {"us": "A", "cash": "C"})
+    _bad(late_cash, t2, DataError, r"close of 'C' on .* is missing .* gives it 0.5", cash="cash")

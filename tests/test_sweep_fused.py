@@ -62,11 +62,12 @@ def single(exp, params):
     cfg = exp.config
     strat = cfg.strategy("rowing_boat").strategy
     c = cfg.costs
-    targets = strat.targets(exp.history, params, cfg.bound_signals("rowing_boat"))
-    targets = targets.loc[exp.panel.dates[0]:]
+    targets = strat.targets(exp.panel, params, cfg.bound_signals("rowing_boat"),
+                            listed=exp.listed)
     return backtest(exp.panel, targets, lag=cfg.run.lag, rebalance=params.rebalance or c.rebalance,
                     band=params.band if params.band is not None else c.band,
-                    band_relative=c.band_relative, fee=c.fee, slippage=c.slippage)
+                    band_relative=c.band_relative, fee=c.fee, slippage=c.slippage,
+                    cash=exp.cash)
 
 
 def test_grid_and_groups(swept):
@@ -133,7 +134,7 @@ def test_monthly_excess_returns(exp, swept):
 
 def test_period_covers_every_variant_invested(exp, swept):
     problem, _ = swept
-    first = max(int(g.fill_idx[0]) for g in problem.groups)
+    first = max(int(g.fill_idx[0]) for g in problem.groups) + 1    # the day after the fill
     assert problem.start == max(first, exp.panel.dates.get_indexer([exp.period[0]])[0])
     assert problem.stop == len(exp.panel.dates)
 
@@ -243,10 +244,11 @@ def exp_start():
 
 @pytest.mark.parametrize("name", sorted(START_GRIDS))
 def test_sweep_with_a_start_date_equals_single_backtests(exp_start, name):
-    """With a start date, `rowboat run` runs the rule over the whole history and trades its
-    decisions from the start on — the state it has built ("unwind on") carries into the start.
-    Every variant of the sweep equals that single backtest + summary, and the config's own
-    variant equals the run's numbers."""
+    """With a start date (the first MEASURED day), `rowboat run` runs each rule and its
+    backtest over the whole history — the state it has built ("unwind on") and the positions
+    it holds carry into the start — and measures from the start. Every variant of the sweep
+    equals that single backtest + summary over the same period (idle cash in the cash sleeve,
+    as in the run), and the config's own variant equals the run's numbers."""
     exp = exp_start
     cfg, c = exp.config, exp.config.costs
     strat = cfg.strategy(name).strategy
@@ -254,17 +256,18 @@ def test_sweep_with_a_start_date_equals_single_backtests(exp_start, name):
     metrics, monthly = execute(problem, chunk=5)
     result = finish(problem, metrics, monthly, top=2)
     s, e = problem.period
-    assert exp.panel.dates[0] > exp.history.dates[0]
-    carried = 0
+    assert exp.period[0] == pd.Timestamp("2008-09-02")          # first trading day from START
+    # the sweep measures the run's period, later only when some variant starts later (years=3)
+    assert s == exp.period[0] if name == "concentration_unwind" else s > exp.period[0]
+    assert exp.cash == "cash"
     for v in range(problem.n_variants):
         p = problem.grid.variant(v)
-        tg = strat.targets(exp.history, p, cfg.bound_signals(name)).loc[exp.panel.dates[0]:]
-        # the case this test is about: a rule started fresh at the start decides otherwise
-        fresh = strat.targets(exp.panel, p, cfg.bound_signals(name))
-        carried += int(not fresh.reindex(tg.index).equals(tg))
+        tg = strat.targets(exp.panel, p, cfg.bound_signals(name), listed=exp.listed)
         res = backtest(exp.panel, tg, lag=cfg.run.lag, rebalance=p.rebalance or c.rebalance,
                        band=p.band if p.band is not None else c.band,
-                       band_relative=c.band_relative, fee=c.fee, slippage=c.slippage)
+                       band_relative=c.band_relative, fee=c.fee, slippage=c.slippage,
+                       cash=exp.cash)
+        assert res.start < s                                   # invested before the start
         expect = summary(res.returns.loc[s:e], exp.rf.loc[s:e])
         row = result.variants.loc[v]
         for k in KEYS:
@@ -273,7 +276,6 @@ def test_sweep_with_a_start_date_equals_single_backtests(exp_start, name):
             assert (pd.isna(row[k]) and pd.isna(expect[k])) or row[k] == expect[k], (v, k)
         assert row["rebalances"] == len(res.rebalances)
         check_trading(row, res, s, e, exp.rf.loc[s:e], (name, v))
-    assert carried > 0
     # the config's params are a variant: the sweep reports the run's Sharpe
     base = cfg.strategy(name).params
     v = next(i for i in range(problem.n_variants) if problem.grid.variant(i) == base)

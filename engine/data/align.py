@@ -1,14 +1,19 @@
 """Alignment: many tickers' closes → one trading calendar → a :class:`Panel`.
 
-* The usable period starts at the latest first date among the required tickers (the Panel
-  records which ticker set it, ``start_ticker``) and ends at the earliest last date.
-* The calendar is the union of the required tickers' dates inside that period (an FX series
-  used for conversion moves the start but adds no dates).
-* A ticker without a quote on a calendar day takes its previous close (forward fill), for at
-  most ``ffill_limit`` trading days in a row; a longer gap is an error. Filling never reaches
-  before a ticker's first date, since the period starts at the latest one. ``Panel.filled``
-  counts the filled days per ticker (``Panel.filled_mask`` marks them, so a slice recounts).
-* Fewer than ``min_days`` calendar days is an error.
+* **Every series keeps its own history** (GUIDE §1): the calendar runs from the EARLIEST
+  first date among the required tickers to the earliest last date, and each ticker's closes
+  are NaN before its own first date (nothing is cut to the others' start). The *overlap* —
+  from the latest first date (the Panel records which ticker, ``start_ticker``) — is where
+  every ticker has a price; the measured period of a backtest is decided later, from what the
+  strategies hold (``engine.experiment``).
+* The calendar is the union of the required tickers' dates inside that span (an FX series
+  used for conversion adds no dates; before its first date the converted closes are NaN, so a
+  converted ticker starts at the later of its own and the FX series' first date).
+* A ticker without a quote on a calendar day after its first date takes its previous close
+  (forward fill), for at most ``ffill_limit`` trading days in a row; a longer gap is an error.
+  Filling never reaches before a ticker's first date. ``Panel.filled`` counts the filled days
+  per ticker (``Panel.filled_mask`` marks them, so a slice recounts).
+* Fewer than ``min_days`` days in the overlap is an error.
 """
 from __future__ import annotations
 
@@ -32,7 +37,9 @@ GAP_TEXT = "trading days missing in a row"
 
 @dataclass(frozen=True)
 class Window:
-    """The common period of several tickers and its trading calendar."""
+    """The span of several tickers: ``calendar`` runs from the earliest first date to the
+    earliest last date (``end``, set by ``end_ticker``); ``start`` is the first day of the
+    overlap (every ticker priced), set by ``start_ticker`` (the ticker that starts last)."""
 
     start: pd.Timestamp
     start_ticker: str
@@ -79,31 +86,35 @@ def check_alignment(closes: Mapping[str, pd.Series], *, ffill_limit: int = DEFAU
             f"no overlapping dates: {start_ticker} starts on {_day(start)}, after {end_ticker} "
             f"ends on {_day(end)}; drop one of them"))]
     all_dates = reduce(pd.Index.union, (s.index for s in closes.values()))
-    calendar = pd.DatetimeIndex(all_dates[(all_dates >= start) & (all_dates <= end)], name="Date")
+    earliest = min(firsts[t] for t in closes)
+    calendar = pd.DatetimeIndex(all_dates[(all_dates >= earliest) & (all_dates <= end)],
+                                name="Date")
     window = Window(start, start_ticker, end, end_ticker, calendar)
     findings = []
-    if len(calendar) < min_days:
+    overlap = int(((calendar >= start) & (calendar <= end)).sum())
+    if overlap < min_days:
         why = ([f"{start_ticker} starts latest ({_day(start)})"]
                if len(set(firsts.values())) > 1 else [])
         why += [f"{end_ticker} ends first ({_day(end)})"] if len(set(lasts.values())) > 1 else []
         fix = (f"{' and '.join(why)}: drop {'it' if len(why) == 1 else 'one of them'}"
                if why else "add more history")
         findings.append(error(start_ticker, (
-            f"only {len(calendar)} overlapping trading days ({_day(start)} to {_day(end)}), fewer "
+            f"only {overlap} overlapping trading days ({_day(start)} to {_day(end)}), fewer "
             f"than the {min_days} required; {fix} or lower min_days")))
     for t, s in series.items():
-        run, i = _longest_run(~calendar.isin(s.index))
+        own = calendar[calendar >= firsts[t]]      # no gap before a ticker's own first date
+        run, i = _longest_run(~own.isin(s.index))
         if run > ffill_limit:
             findings.append(error(t, (
-                f"{labels.get(t, t)}: {run} {GAP_TEXT}, {_day(calendar[i])} to "
-                f"{_day(calendar[i + run - 1])} (the forward-fill limit is {ffill_limit} trading "
+                f"{labels.get(t, t)}: {run} {GAP_TEXT}, {_day(own[i])} to "
+                f"{_day(own[i + run - 1])} (the forward-fill limit is {ffill_limit} trading "
                 "days); add the missing closes or raise ffill_limit")))
     return window, findings
 
 
 def _on_calendar(s: pd.Series, calendar: pd.DatetimeIndex) -> pd.Series:
-    """``s`` on ``calendar``, each missing day taking the previous close (from before the
-    calendar's start if need be)."""
+    """``s`` on ``calendar``, each missing day after its first date taking the previous close
+    (from before the calendar's start if need be); NaN before its first date."""
     return s.reindex(s.index.union(calendar)).ffill().reindex(calendar)
 
 
@@ -118,7 +129,7 @@ def build_panel(tr: Mapping[str, pd.Series],
     ``tr``: ticker → total-return closes (DatetimeIndex ascending, unique; positive, no NaN).
     ``pr``: ticker → genuine price-return closes (same dates as ``tr``); other tickers get
     ``pr = tr``. Required tickers are the sleeves' plus ``extra_tickers``; only they enter the
-    panel. ``fx``: data currency per one unit of ``currency`` (see :mod:`engine.data.fx`),
+    panel, each from its own first date (NaN before it; see the module docstring). ``fx``: data currency per one unit of ``currency`` (see :mod:`engine.data.fx`),
     named by its ticker; every close is divided by it. ``labels``: ticker → file name for
     messages. Raises :class:`DataError` on the first problem.
     """
@@ -142,7 +153,8 @@ def build_panel(tr: Mapping[str, pd.Series],
     tr_frame = pd.DataFrame({t: _on_calendar(tr[t], cal) for t in required}, index=cal)
     pr_frame = pd.DataFrame({t: _on_calendar(pr[t], cal) if t in pr else tr_frame[t]
                              for t in required}, index=cal)
-    filled_mask = pd.DataFrame({t: ~cal.isin(tr[t].index) for t in required}, index=cal)
+    filled_mask = pd.DataFrame({t: ~cal.isin(tr[t].index) & (cal >= tr[t].index[0])
+                                for t in required}, index=cal)
     filled = {t: int(filled_mask[t].sum()) for t in required}
     if fx is not None:
         fx_close = _on_calendar(fx, cal)

@@ -133,8 +133,9 @@ def _check(args: argparse.Namespace, console: Console) -> int:
         console.print(f"{tag} ", end="")
         console.print(f.message, markup=False, soft_wrap=True)
     if window is not None:
+        overlap = int((window.calendar >= window.start).sum())
         console.print(f"common period {window.start.date()} to {window.end.date()} "
-                      f"({len(window.calendar)} trading days; start set by "
+                      f"({overlap} trading days; start set by "
                       f"{window.start_ticker})", markup=False, soft_wrap=True)
     n_err = sum(f.is_error for f in every)
     console.print(f"{len(data.series)} tickers: {summarise(every)}", markup=False)
@@ -269,9 +270,15 @@ def print_panel(panel: Panel, console: Console, *, start_option: bool = False) -
                       "market prices")
     console.print(f"source: {panel.source}", markup=False, soft_wrap=True)
     first, last = panel.dates[0].date(), panel.dates[-1].date()
+    console.print(f"data: {first} to {last} ({len(panel)} trading days; each series from its "
+                  "own first date, below; the period is where every ticker has a price)",
+                  markup=False)
+    firsts = panel.first_dates
+    common = firsts.max()
     start_by = (f"; start set by {panel.start_ticker}" if panel.start_ticker
                 else "; start set by --start" if start_option else "")
-    console.print(f"period: {first} to {last} ({len(panel)} trading days{start_by})",
+    n = int((panel.dates >= common).sum())
+    console.print(f"period: {common.date()} to {last} ({n} trading days{start_by})",
                   markup=False)
     if panel.currency:
         console.print(f"currency: {panel.currency}", markup=False)
@@ -280,7 +287,7 @@ def print_panel(panel: Panel, console: Console, *, start_option: bool = False) -
         console.print("forward-filled days: " + ", ".join(f"{t} {n}" for t, n in filled.items()),
                       markup=False, soft_wrap=True)
     table = Table(title="sleeves (total return, 252 trading days a year)")
-    for col, justify in (("sleeve", "left"), ("tickers (weights)", "left"),
+    for col, justify in (("sleeve", "left"), ("tickers (weights)", "left"), ("first", "left"),
                          ("return %/yr", "right"), ("volatility %/yr", "right")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     desc = panel.describe().set_index("sleeve") if panel.sleeves else None
@@ -288,6 +295,7 @@ def print_panel(panel: Panel, console: Console, *, start_option: bool = False) -
         names = (" ".join(f"{t} {w:.0%}" for t, w in zip(sl.tickers, sl.weights))
                  if sl.is_basket else sl.tickers[0])
         row = desc.loc[role] if desc is not None else None
-        table.add_row(escape(role), escape(names), f"{100 * row['ann_return']:.2f}",
+        table.add_row(escape(role), escape(names), str(row["first"]),
+                      f"{100 * row['ann_return']:.2f}",
                       f"{100 * row['ann_vol']:.2f}")
     console.print(table)

@@ -4,6 +4,16 @@ Every series has a total-return close (``tr``: adjusted, for P&L) and a price-re
 (``pr``: for signals, e.g. index levels). Where a source has no price-return close, ``pr`` holds
 the total-return close and the ticker is absent from ``price_return``.
 
+**Every series keeps its own history** (GUIDE §1): ``tr``/``pr`` run from the earliest first
+date of the panel's tickers, and a ticker's closes are NaN before its own first date (never
+after it: holiday gaps are forward-filled). :attr:`Panel.first_dates` gives each ticker's first
+priced date and :meth:`Panel.first_date` that of a ticker or sleeve (a basket starts when all
+its members have prices). Signals read a series from its own first date; the engine accepts
+NaN closes of a ticker it does not hold and refuses a non-zero target on a ticker without a
+price (``engine.sim``); the measured period is decided by ``engine.experiment``.
+``start_ticker`` names the ticker that starts last (from its first date every ticker has a
+price: the overlap).
+
 A sleeve is a role (``us_mega``, ``us``, ``ex_us``, ``em``, ``world``, ``cash``, ``bonds`` or a
 user-chosen name) mapped to one ticker or a basket of tickers with fixed weights (fractions
 summing to 1).
@@ -121,7 +131,8 @@ class Panel:
     ----------
     tr:
         Total-return closes (split- and dividend-adjusted), ``DatetimeIndex`` named ``Date``
-        (the trading calendar, ascending, unique), one float64 column per ticker, no NaN.
+        (the trading calendar, ascending, unique), one float64 column per ticker; NaN only
+        before the ticker's own first date.
     pr:
         Price-return closes, same index and columns. Equal to ``tr`` for tickers whose source has
         no separate price close.
@@ -139,8 +150,8 @@ class Panel:
     synthetic:
         True for the generated sample universe; every output made from it says so.
     start_ticker:
-        The ticker whose first date set the start of the usable period; ``None`` when the
-        start was set by a date (:meth:`slice` with a later ``start``) or is not known.
+        The ticker that starts last (its first date begins the overlap where every ticker has
+        a price); ``None`` when not known or when the panel was sliced after that date.
     currency:
         Base currency the closes are expressed in, when converted (``None`` = as the source).
     filled:
@@ -180,6 +191,20 @@ class Panel:
     def __len__(self) -> int:
         return len(self.tr)
 
+    @property
+    def first_dates(self) -> pd.Series:
+        """Ticker → its first date with a price in this panel (NaT for a ticker with none)."""
+        return self.tr.apply(lambda c: c.first_valid_index()).astype("datetime64[ns]")
+
+    def first_date(self, name: str) -> pd.Timestamp:
+        """First priced date of a ticker or sleeve role (a basket: of its last-listed member);
+        NaT when it never has a price in the panel."""
+        tickers = self.sleeves[name].tickers if name in self.sleeves else (name,)
+        for t in tickers:
+            self._ticker(t)
+        firsts = self.first_dates[list(tickers)]
+        return pd.NaT if firsts.isna().any() else pd.Timestamp(firsts.max())
+
     def sleeve(self, role: str) -> Sleeve:
         try:
             return self.sleeves[role]
@@ -196,15 +221,21 @@ class Panel:
         """Close of a ticker or a sleeve role. ``kind``: ``"tr"`` total return, ``"pr"`` price.
 
         A basket sleeve is a fixed-weight index rebalanced daily to its basket weights, starting
-        at 1.0 on the panel's first date.
+        at 1.0 on the first date all its members have prices (NaN before it).
         """
         frame = self._frame(kind)
         if name in self.sleeves:
             sl = self.sleeves[name]
             if not sl.is_basket:
                 return frame[sl.tickers[0]].rename(name)
-            rets = frame[list(sl.tickers)].pct_change().fillna(0.0).to_numpy()
-            idx = np.cumprod(1.0 + rets @ np.asarray(sl.weights))
+            members = frame[list(sl.tickers)]
+            listed = members.notna().all(axis=1).to_numpy()
+            rets = members.pct_change(fill_method=None).fillna(0.0).to_numpy()
+            idx = np.cumprod(np.where(listed, 1.0 + rets @ np.asarray(sl.weights), 1.0))
+            first = int(np.argmax(listed)) if listed.any() else len(idx)
+            idx[:first] = np.nan
+            if first < len(idx):
+                idx[first:] /= idx[first]
             return pd.Series(idx, index=self.dates, name=name)
         self._ticker(name)
         return frame[name]
@@ -217,8 +248,8 @@ class Panel:
         return self.close(name, kind)
 
     def returns(self, kind: str = "tr") -> pd.DataFrame:
-        """Daily simple returns per ticker (first row 0)."""
-        return self._frame(kind).pct_change().fillna(0.0)
+        """Daily simple returns per ticker (0 on its first date and before it)."""
+        return self._frame(kind).pct_change(fill_method=None).fillna(0.0)
 
     def _frame(self, kind: str) -> pd.DataFrame:
         if kind == "tr":
@@ -233,8 +264,8 @@ class Panel:
         """The panel between ``start`` and ``end`` (inclusive; text as ``YYYY-MM-DD``).
 
         Dates outside the data, unreadable dates and a window without a trading day are a
-        :class:`DataError` that gives the available range. When the window starts after the
-        panel's first date, ``start_ticker`` becomes ``None`` (the start is set by ``start``);
+        :class:`DataError` that gives the available range. When the window starts after
+        ``start_ticker``'s first date, ``start_ticker`` becomes ``None``;
         ``filled`` is recounted inside the window when ``filled_mask`` is known.
         """
         first, last = self.dates[0], self.dates[-1]
@@ -256,7 +287,9 @@ class Panel:
         filled = (self.filled if mask is None
                   else {t: int(mask[t].sum()) if t in mask.columns else n
                         for t, n in self.filled.items()})
-        start_ticker = self.start_ticker if self.dates[m][0] == first else None
+        keep = (self.start_ticker is not None and self.start_ticker in self.tr.columns
+                and self.dates[m][0] <= self.first_date(self.start_ticker))
+        start_ticker = self.start_ticker if keep else None
         return replace(self, tr=self.tr.loc[m], pr=self.pr.loc[m],
                        caps=None if self.caps is None else self.caps.loc[m],
                        start_ticker=start_ticker, filled=filled, filled_mask=mask)
@@ -282,16 +315,18 @@ class Panel:
         return h.hexdigest()
 
     def describe(self) -> pd.DataFrame:
-        """Per sleeve: tickers, first and last date, annualised return and volatility (fractions,
-        252 trading days a year, from total-return closes)."""
+        """Per sleeve: tickers, first and last date (its own history), annualised return and
+        volatility over that history (fractions, 252 trading days a year, total-return
+        closes)."""
         rows = []
         for role, sl in self.sleeves.items():
-            c = self.close(role, "tr")
+            c = self.close(role, "tr").dropna()
             r = c.pct_change().dropna()
             years = len(r) / TRADING_DAYS_PER_YEAR
             ann_ret = (c.iloc[-1] / c.iloc[0]) ** (1 / years) - 1 if years > 0 else np.nan
             rows.append({"sleeve": role, "tickers": " ".join(sl.tickers),
-                         "first": self.dates[0].date(), "last": self.dates[-1].date(),
+                         "first": c.index[0].date() if len(c) else None,
+                         "last": self.dates[-1].date(),
                          "ann_return": ann_ret,
                          "ann_vol": float(r.std(ddof=1) * np.sqrt(TRADING_DAYS_PER_YEAR))})
         return pd.DataFrame(rows)

@@ -176,6 +176,30 @@ def check_closes(close: np.ndarray, cell: Callable[[int, int], str]) -> None:
                         "close on every day (start the data later or drop the ticker)")
 
 
+def listed_closes(close: np.ndarray, weights: np.ndarray, fill_idx: np.ndarray,
+                  cell: Callable[[int, int], str]) -> np.ndarray:
+    """Closes ready for the kernels: a ticker's NaN closes BEFORE its first price (it is not
+    listed yet) are accepted as long as no fill gives it a non-zero weight, and are replaced by
+    its first close (the position is 0 there, so values do not change); any other missing or
+    non-positive close is a :class:`DataError`. ``close`` (T, K), ``weights`` (D, K) target
+    weights filled on days ``fill_idx`` (D,); ``cell(t, k)`` names an entry."""
+    T, K = close.shape
+    listed = np.isfinite(close)
+    first = np.where(listed.any(axis=0), np.argmax(listed, axis=0), T)
+    bad = (weights != 0.0) & (fill_idx[:, None] < first[None, :])
+    if bad.any():
+        d, k = np.argwhere(bad)[0]
+        raise DataError(f"{cell(int(fill_idx[d]), int(k))} is missing (no price yet: its first "
+                        f"price is {'never' if first[k] >= T else 'later'}) but the target gives "
+                        f"it {weights[d, k]:g} on that day; hold it only from its first date "
+                        "(start the targets later or put the weight elsewhere)")
+    out = close.copy()
+    for k in range(K):
+        out[:first[k], k] = close[first[k], k] if first[k] < T else 1.0   # never held there
+    check_closes(out, cell)
+    return np.ascontiguousarray(out)
+
+
 def _check_values(targets: pd.DataFrame, cols: list[str], allow_leverage: bool) -> np.ndarray:
     try:
         vals = targets.to_numpy(dtype=np.float64, copy=True)
@@ -257,11 +281,13 @@ def prepare(panel, targets: pd.DataFrame, *, lag: int = 1, rebalance: str = "dec
         used = np.flatnonzero(contrib_all.any(axis=(0, 1)) | np.isin(all_tickers, [
             t for name in columns for t in _column_map(panel, name)[0]]))
     tickers = [all_tickers[i] for i in used]
-    close = np.ascontiguousarray(panel.tr.to_numpy(dtype=np.float64)[:, used])
-    check_closes(close, lambda r, k: f"close of '{tickers[k]}' on {panel.dates[r].date()}")
+    fill_idx = np.ascontiguousarray(day + lag)
+    close = listed_closes(panel.tr.to_numpy(dtype=np.float64)[:, used], weights_all[:, used],
+                          fill_idx, lambda r, k: f"close of '{tickers[k]}' on "
+                          f"{panel.dates[r].date()}")
     return Plan(dates=panel.dates, tickers=tickers, close=close,
                 weights=np.ascontiguousarray(weights_all[:, used]),
-                fill_idx=np.ascontiguousarray(day + lag), decision_idx=day, columns=columns,
+                fill_idx=fill_idx, decision_idx=day, columns=columns,
                 contrib=contrib_all[:, :, used], on_change=rebalance == "change", band=band_f,
                 band_relative=bool(band_relative), fee=fee_f, slippage=slip_f,
                 allow_leverage=bool(allow_leverage), initial_value=float(initial_value), lag=lag)

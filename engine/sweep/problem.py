@@ -8,8 +8,10 @@ measured period and its months. A :class:`SweepProblem` is picklable (Dask ships
 once); the rule kernel travels by its registry name.
 
 The measured period starts on the first day every variant AND every strategy of the config is
-invested (so the sweep's best is comparable with ``rowboat run``'s page) and ends on the
-panel's last date.
+invested for a whole day — the day after the last first fill, never before ``rowboat run``'s
+period of the same config (so the sweep measures the same period as the run unless a variant
+starts later, and says so) — and ends on the panel's last date. Idle cash earns the config's
+``cash`` sleeve, as in the run.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import ConfigError, DataError
+from engine.sim.inputs import listed_closes
 from engine.sweep.grid import Grid, GridSpec, build_grid
 from strategies.params import REBALANCE_MODES
 
@@ -58,7 +61,7 @@ class SweepProblem:
     sleeves: tuple[str, ...]         #: the kernel's output sleeves
     sleeve_map: np.ndarray           #: (Ks, K) basket weights
     cash_map: np.ndarray             #: (K,) basket of the sleeve that receives 1 − Σ w
-                                     #: (zeros: idle cash earns 0, as in load_experiment)
+                                     #: (the run's cash sleeve; zeros: idle cash earns 0)
     rebalance: str                   #: config default ("decision" | "change")
     band: float                      #: config default band (0 = none)
     band_relative: bool
@@ -216,9 +219,11 @@ def prepare(exp: Any, name: str, grid_spec: GridSpec | Grid = None, *, yes: bool
                                   inputs=np.ascontiguousarray(ri.values[:n], dtype=np.float64),
                                   lead=lead))
 
-    # tickers: every ticker of the strategy's sleeves that the panel has, in panel order
+    # tickers: every ticker of the strategy's sleeves (and of the cash sleeve that earns idle
+    # cash, as in load_experiment) that the panel has, in panel order
     held = [s for s in strat.sleeves if s in panel.sleeves]
-    names = {t for s in held for t in panel.sleeves[s].tickers}
+    cash = getattr(exp, "cash", None)
+    names = {t for s in held + ([cash] if cash else []) for t in panel.sleeves[s].tickers}
     tickers = tuple(t for t in panel.tickers if t in names)
     tpos = {t: i for i, t in enumerate(tickers)}
     smap = np.zeros((len(strat.sleeves), len(tickers)))
@@ -227,17 +232,31 @@ def prepare(exp: Any, name: str, grid_spec: GridSpec | Grid = None, *, yes: bool
             sl = panel.sleeves[s]
             for t, b in zip(sl.tickers, sl.weights):
                 smap[i, tpos[t]] = b
-    close = np.ascontiguousarray(panel.tr[list(tickers)].to_numpy(dtype=np.float64))
+    cash_map = np.zeros(len(tickers))
+    if cash:
+        for t, b in zip(panel.sleeves[cash].tickers, panel.sleeves[cash].weights):
+            cash_map[tpos[t]] = b
+    # a ticker is held only from its first price: every group's first fill is on or after the
+    # last first price of the strategy's sleeves (Strategy.listing), checked here once
+    raw = panel.tr[list(tickers)].to_numpy(dtype=np.float64)
+    first_fill = min(int(g.fill_idx[0]) for g in groups)
+    close = listed_closes(raw, np.ones((1, len(tickers))), np.array([first_fill]),
+                          lambda r, k: f"close of '{tickers[k]}' on {panel.dates[r].date()}")
 
-    # the period: all variants and all config strategies invested
-    first = max(int(g.fill_idx[0]) for g in groups)
+    # the period: all variants and all config strategies invested for a whole day (the day
+    # after the last first fill), and never before the run's own period
+    first = max(int(g.fill_idx[0]) for g in groups) + 1
     run_start = int(panel.dates.get_indexer([exp.period[0]])[0])
     start = max(first, run_start)
+    if start >= T:
+        raise DataError(f"strategy '{name}': some variants first fill on the last date "
+                        f"{panel.dates[-1].date()}; use a longer period or shorter look-backs")
     if start == first and first > run_start:
         g = max(groups, key=lambda g: g.fill_idx[0])
         shown = ", ".join(f"{k}={v}" for k, v in zip(group_names, g.key))
-        reason = (f"all variants invested from {panel.dates[start].date()} (the variants with "
-                  f"{shown} decide first on {g.dates[0].date()})")
+        reason = (f"all variants invested from {panel.dates[start].date()}, the day after the "
+                  f"last first fill (the variants with {shown} decide first on "
+                  f"{g.dates[0].date()})")
     else:
         reason = exp.period_reason
     rf = np.ascontiguousarray(exp.rf.reindex(panel.dates).to_numpy(dtype=np.float64))
@@ -247,7 +266,7 @@ def prepare(exp: Any, name: str, grid_spec: GridSpec | Grid = None, *, yes: bool
     return SweepProblem(
         name=name, rule=sc.rule, grid=grid, group_names=group_names, groups=tuple(groups),
         dates=panel.dates, tickers=tickers, close=close, sleeves=tuple(strat.sleeves),
-        sleeve_map=smap, cash_map=np.zeros(len(tickers)), rebalance=c.rebalance,
+        sleeve_map=smap, cash_map=cash_map, rebalance=c.rebalance,
         band=float(c.band) if c.band is not None else 0.0, band_relative=bool(c.band_relative),
         fee=float(c.fee), slippage=float(c.slippage), lag=lag, rebalance_pos=idx["rebalance"],
         band_pos=idx["band"], rf=rf, rf_label=exp.rf_label, start=start, stop=T,
