@@ -79,14 +79,17 @@ def test_reference_rows_and_lines_on_the_page(sweep, html: str) -> None:
 def test_identical_variants_are_one_row_with_their_count(sweep, html: str) -> None:
     rows = _rows(html, "top")[2:]
     assert len(rows) == 6  # 8 variants, 6 distinct results
-    sharpe = [r[8] for r in rows]
-    assert len(set(sharpe)) == 6
+    from engine.sweep.distinct import KEY
+
+    ids = [int(r[1].lstrip("#")) for r in rows]
+    shown = sweep.variants.loc[ids, list(KEY)]
+    assert not shown.duplicated().any()  # one row per distinct result
+    assert len(sweep.variants[list(KEY)].drop_duplicates()) == 6
     twins = [r for r in rows if "×2" in r[2]]
     assert len(twins) == 2
     assert all(r[3] == "0.0" and "any (2)" in r[4] for r in twins)
-    # the padding is gone: the table is the best distinct results, best first
-    best = sweep.variants["sharpe"].drop_duplicates().sort_values(ascending=False)
-    assert sharpe == [f"{v:.2f}".replace("-", "−") for v in best]
+    # best first, and no near-duplicate padding: the 6 rows are all 6 results, by Sharpe
+    assert list(shown["sharpe"]) == sorted(shown["sharpe"], reverse=True)
 
 
 def test_distinct_top_pads_with_distinct_results_only() -> None:
