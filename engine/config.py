@@ -3,20 +3,26 @@
 One file per experiment::
 
     [run]        name, start, end, benchmark (a [[strategy]] name), lag, risk_free
-    [data]       source ("sample" | "yahoo" | a folder or a CSV/Parquet file, relative to the
-                 config file), seed (sample only), base_currency, fx, ffill_limit, offline,
-                 cache_dir, max_age_days (Yahoo: days a cache may lag when not refreshed)
-    [sleeves]    role = "TICKER" | ["T1", "T2"] (equal weights) | {T1 = 0.6, T2 = 0.4}
-    [signals.NAME]  kind = "concentration" | "breakout" | "trend" | "momentum", the series it
+    [data]       source ("sample" | "sample_history" | "yahoo" | a folder or a CSV/Parquet file,
+                 relative to the config file), seed (samples only), base_currency, fx,
+                 ffill_limit, offline, cache_dir, max_age_days (Yahoo: days a cache may lag
+                 when not refreshed), frequency ("daily" | "weekly" | "monthly": resample to
+                 period closes; default: inferred, files must agree)
+    [data.series.NAME]  file, column, kind ("price" | "total_return" | "rate" | "indicator"),
+                 dividends, lag (periods) — statistics files (``engine.data.statfiles``)
+    [sleeves]    role = "TICKER" | ["T1", "T2"] (equal weights) | {T1 = 0.6, T2 = 0.4} |
+                 {ticker = "EEM", extend_with = "MSCI_EM", cost = 0.0068} (``engine.data.extend``)
+    [signals.NAME]  kind = "concentration" | "breakout" | "trend" | "momentum" | "indicator",
+                 the series it
                  reads and its settings (see ``strategies.signals``)
     [costs]      fee_bps, slippage_bps (basis points: 10 = 0.1 %), rebalance ("decision" |
                  "change"), band (a FRACTION of portfolio value: 0.05 = 5 points), band_relative
     [[strategy]] name, rule (a registered strategy), params = {...}, signals = {slot = "NAME"}
 
 Units: costs are given in basis points and held here as fractions (``CostsConfig.fee``); the band
-is a fraction in the file and here. ``lag`` is in trading days (1 = decide at a close, fill at the
-next; 0 only when asked for). ``risk_free`` is a sleeve role (its daily returns are the risk-free
-rate for Sharpe and Sortino) or 0. Dates are ISO dates (quoted or bare TOML dates).
+is a fraction in the file and here. ``lag`` is in rows of the panel — trading days, or months on
+a monthly panel (1 = decide at a close, fill at the next; 0 only when asked for). ``risk_free``
+is a sleeve role (its returns are the risk-free rate for Sharpe and Sortino) or 0. Dates are ISO dates (quoted or bare TOML dates).
 
 Every error is a :class:`~engine.errors.ConfigError` that names the file, the section and the key,
 and says what to write instead. Unknown sections and keys are errors that list the valid ones.
@@ -39,6 +45,9 @@ import pandas as pd
 from engine.config_tables import (NAME, StrategyConfig, Where, parse_signals, parse_strategies,
                                   text, whole)
 from engine.data.calendar import as_date
+from engine.data.frequency import FREQUENCIES
+from engine.data.statfiles import KINDS as SERIES_KINDS
+from engine.data.statfiles import SeriesFile
 from engine.data.panel import Sleeve
 from engine.errors import ConfigError
 from strategies.params import REBALANCE_MODES
@@ -47,8 +56,12 @@ from strategies.signals import SignalSpec
 SECTIONS = ("run", "data", "sleeves", "signals", "costs", "strategy")
 RUN_KEYS = ("name", "start", "end", "benchmark", "lag", "risk_free")
 DATA_KEYS = ("source", "seed", "base_currency", "fx", "ffill_limit", "offline", "cache_dir",
-             "max_age_days")
+             "max_age_days", "frequency", "series")
+SERIES_KEYS = ("file", "column", "kind", "dividends", "lag")
 COSTS_KEYS = ("fee_bps", "slippage_bps", "rebalance", "band", "band_relative")
+
+#: the generated universes (``sample``: daily 2006-2026; ``sample_history``: monthly from 1970)
+SAMPLES = ("sample", "sample_history")
 
 __all__ = ["Config", "CostsConfig", "DataConfig", "RunConfig", "StrategyConfig",
            "config_from_dict", "load_config"]
@@ -78,10 +91,12 @@ class DataConfig:
     offline: bool = False
     cache_dir: str | None = None
     max_age_days: int | None = None
+    frequency: str | None = None
+    series: Mapping[str, SeriesFile] = field(default_factory=dict)
 
     @property
     def is_sample(self) -> bool:
-        return self.source == "sample"
+        return self.source in SAMPLES
 
 
 @dataclass(frozen=True)
@@ -254,13 +269,13 @@ def _data(w: Where, tab: dict[str, Any], base: Path) -> DataConfig:
     w.keys(tab, "data", DATA_KEYS)
     src = text(w, "data", "source", tab.get("source", "sample"),
                fix="use \"sample\", \"yahoo\" or a folder/file path")
-    if src not in ("sample", "yahoo"):
+    if src not in (*SAMPLES, "yahoo"):
         p = Path(src).expanduser()
         p = p if p.is_absolute() else base / p
         # existence is checked when the data is loaded: `--data` may override this source
         src = str(p.resolve())
     seed = whole(w, "data", "seed", tab.get("seed", 7), 0, 2**32 - 1, "seed picks the sample")
-    if "seed" in tab and src != "sample":
+    if "seed" in tab and src not in SAMPLES:
         raise w.err("data", "seed", "seed only applies to source = \"sample\"; remove it")
     cur = tab.get("base_currency")
     fx = tab.get("fx")
@@ -285,8 +300,48 @@ def _data(w: Where, tab: dict[str, Any], base: Path) -> DataConfig:
         age = whole(w, "data", "max_age_days", age, 0, 36500,
                     "calendar days a Yahoo cache may lag the last close when it cannot be "
                     "refreshed")
+    freq = tab.get("frequency")
+    if freq is not None and freq not in FREQUENCIES:
+        raise w.err("data", "frequency", f"{freq!r}; valid: {', '.join(FREQUENCIES)} (monthly "
+                    "resamples daily files to month-end closes)")
+    series = _series(w, w.table(tab.get("series"), "data.series"), base)
     return DataConfig(source=src, seed=seed, base_currency=cur, fx=fx, ffill_limit=ff,
-                      offline=offline, cache_dir=cache, max_age_days=age)
+                      offline=offline, cache_dir=cache, max_age_days=age, frequency=freq,
+                      series=MappingProxyType(series))
+
+
+def _series(w: Where, tab: dict[str, Any], base: Path) -> dict[str, SeriesFile]:
+    """``[data.series.NAME]``: file, column, kind, dividends, lag (see
+    :mod:`engine.data.statfiles`)."""
+    out = {}
+    for name, spec in tab.items():
+        section = f"data.series.{name}"
+        if not NAME.match(name):
+            raise w.err(section, None, "a series name is a plain name like CAPE or TBILL")
+        spec = w.table(spec, section)
+        w.keys(spec, section, SERIES_KEYS)
+        if "file" not in spec or "column" not in spec:
+            raise w.err(section, "file" if "file" not in spec else "column",
+                        "missing; give file = \"path.csv\" (relative to this config) and "
+                        "column = \"NAME\"")
+        f = Path(text(w, section, "file", spec["file"], fix="give a CSV path")).expanduser()
+        f = (f if f.is_absolute() else base / f).resolve()
+        kind = spec.get("kind", "price")
+        if kind not in SERIES_KINDS:
+            raise w.err(section, "kind", f"{kind!r}; valid: {', '.join(SERIES_KINDS)}")
+        div = spec.get("dividends")
+        if div is not None:
+            div = text(w, section, "dividends", div, fix="give the dividend column's name")
+            if kind != "price":
+                raise w.err(section, "dividends", "only a price series takes dividends; "
+                            "remove it or set kind = \"price\"")
+        lag = spec.get("lag")
+        if lag is not None:
+            lag = whole(w, section, "lag", lag, 0, 24, "lag is in periods (months for a "
+                        "monthly file) between a value's own period and its use")
+        out[name] = SeriesFile(name, f, text(w, section, "column", spec["column"],
+                                             fix="give the column's name"), kind, div, lag)
+    return out
 
 
 def _sleeves(w: Where, tab: dict[str, Any], data: DataConfig) -> dict[str, Sleeve]:
@@ -294,9 +349,12 @@ def _sleeves(w: Where, tab: dict[str, Any], data: DataConfig) -> dict[str, Sleev
         raise w.err("sleeves", None, "missing; only the sample has default sleeves — add e.g. "
                     "[sleeves] us = \"SPY\", ex_us = \"ACWX\", em = \"EEM\", cash = \"BIL\"")
     out: dict[str, Sleeve] = {}
-    if data.is_sample:
+    if data.source == "sample":
         from engine.data.sample import DEFAULT_SLEEVES
         out = {r: Sleeve.parse(r, t) for r, t in DEFAULT_SLEEVES.items()}
+    elif data.source == "sample_history":
+        from engine.data.sample_history import DEFAULT_SLEEVES as HISTORY_SLEEVES
+        out = {r: Sleeve.parse(r, t) for r, t in HISTORY_SLEEVES.items()}
     for role, spec in tab.items():
         if not NAME.match(role):
             raise w.err("sleeves", role, "a role is a plain name like us_mega or ex_us")

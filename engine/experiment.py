@@ -112,7 +112,8 @@ def _load_panel(cfg: Config, data: str | Path | None) -> Any:
     from engine.data import load_panel
 
     source = cfg.data.source if data is None else str(data)
-    if data is None and source not in ("sample", "yahoo") and not Path(source).exists():
+    if data is None and source not in ("sample", "sample_history", "yahoo") \
+            and not Path(source).exists():
         raise ConfigError(f"{cfg.where}: [data] source: {source} does not exist (paths are "
                           "relative to the config file); fix the path, or pass --data FOLDER "
                           "(or --data sample)")
@@ -120,8 +121,9 @@ def _load_panel(cfg: Config, data: str | Path | None) -> Any:
     # read sleeve roles only)
     roles = set(cfg.sleeves)
     extra = sorted({n for spec in cfg.signals.values() for n in spec.names() if n not in roles})
-    kw: dict[str, Any] = dict(extra_tickers=tuple(extra), ffill_limit=cfg.data.ffill_limit)
-    if source == "sample":
+    kw: dict[str, Any] = dict(extra_tickers=tuple(extra), ffill_limit=cfg.data.ffill_limit,
+                              frequency=cfg.data.frequency, series=cfg.data.series)
+    if source in ("sample", "sample_history"):
         kw["seed"] = cfg.data.seed
         if cfg.data.base_currency or cfg.data.fx:
             via = " (--data sample)" if data is not None else ""

@@ -9,14 +9,15 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from engine.errors import ConfigError
-from strategies import benchmarks, breakout, concentration, momentum, regime
+from strategies import benchmarks, breakout, concentration, momentum, regime, valuation
 from strategies.base import RuleInputs, Strategy
 from strategies.signals import SignalSpec
 
 #: name → Strategy, in a stable order (benchmarks first). Read-only.
 REGISTRY: MappingProxyType[str, Strategy] = MappingProxyType({
     s.name: s for s in (*benchmarks.STRATEGIES, *concentration.STRATEGIES,
-                        *breakout.STRATEGIES, *regime.STRATEGIES, *momentum.STRATEGIES)})
+                        *breakout.STRATEGIES, *regime.STRATEGIES, *momentum.STRATEGIES,
+                        *valuation.STRATEGIES)})
 
 
 def get(name: str) -> Strategy:

@@ -6,8 +6,8 @@ strategies read signals through *slots* (e.g. the rowing-boat rule has slots ``c
 unbound uses the strategy's default spec. A strategy's *signal params* (e.g. breakout ``years``)
 override a bound spec's settings when they are set.
 
-Kinds and settings (defaults; fractions, trading days, months of 21 trading days, calendar
-years):
+Kinds and settings (defaults; fractions, trading days — rows of the panel: months on a monthly
+panel —, months (21 trading days, or one row on a monthly panel), calendar years):
 
 - ``concentration``: ``basket`` (sleeve role, ticker, or list of tickers), ``index`` (role or
   ticker), ``anchors`` (needed when the panel has no caps: a snapshot file, or for a one-ticker
@@ -23,6 +23,10 @@ years):
   entry, which never moves up), ``exit_low_days = 0`` (0 = no exit by low).
 - ``trend``: ``series``; ``months = 10`` (price vs its SMA, total-return closes).
 - ``momentum``: ``series``; ``months = 12``, ``skip_months = 0`` (total return).
+- ``indicator``: ``series`` (an indicator of ``[data.series]``, or a sleeve/ticker's close);
+  ``transform = "percentile"`` (level | change | zscore | percentile, of its own history to
+  date), ``window = 12`` (rows, for change), ``min_history = 120`` (rows), ``on = 0.9``,
+  ``off = 0.8`` (hysteresis), ``direction = "above"`` (see ``engine.signals.indicator``).
 """
 from __future__ import annotations
 
@@ -33,9 +37,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from engine.data.frequency import ROWS_PER_MONTH
 from engine.errors import ConfigError
+from engine.signals.indicator import DIRECTIONS, TRANSFORMS
 
 #: kind → setting → (default, type, lo, hi, doc). Types: "int", "float", "bool", "choice" (then
 #: ``lo`` is the tuple of choices and ``hi`` is unused).
@@ -66,6 +73,17 @@ SETTINGS: dict[str, dict[str, tuple[Any, str, float, float, str]]] = {
         "months": (12, "int", 1, 600, "look-back in months (21 trading days each)"),
         "skip_months": (0, "int", 0, 600, "most recent months left out"),
     },
+    "indicator": {
+        "transform": ("percentile", "choice", TRANSFORMS, None, "level, change, zscore or "
+                      "percentile (of its own history to date)"),
+        "window": (12, "int", 1, 100_000, "rows (months on a monthly panel) for change"),
+        "min_history": (120, "int", 2, 100_000, "values before zscore or percentile is "
+                        "defined (120 = ten years of months)"),
+        "on": (0.9, "float", -1e12, 1e12, "score that turns the state on"),
+        "off": (0.8, "float", -1e12, 1e12, "score that turns it off again (hysteresis)"),
+        "direction": ("above", "choice", DIRECTIONS, None, "on when the score is above (or "
+                      "below) 'on'"),
+    },
 }
 
 #: kind → the keys naming series or files (besides ``kind`` and the settings).
@@ -74,6 +92,7 @@ REFS: dict[str, tuple[str, ...]] = {
     "breakout": ("series",),
     "trend": ("series",),
     "momentum": ("series",),
+    "indicator": ("series",),
 }
 
 KINDS = tuple(SETTINGS)
@@ -211,11 +230,14 @@ def compute(panel: Any, spec: SignalSpec) -> pd.DataFrame:
 
 
 def _compute(panel: Any, spec: SignalSpec) -> pd.DataFrame:
+    indicators = _indicator_names(panel)
     for name in spec.names():
-        if name not in panel.sleeves and name not in panel.tr.columns:
+        if name not in panel.sleeves and name not in panel.tr.columns and name not in indicators:
             raise ConfigError(f"signal '{spec.label}' reads '{name}', which is neither a sleeve "
                               f"({', '.join(panel.sleeves)}) nor a ticker of the data "
                               f"({panel.source}); add it under [sleeves] or name a ticker")
+    if spec.kind == "indicator" and spec.series in indicators:
+        return _on_own_history(panel, spec)  # NaN until its first published value
     # every series on its own history (GUIDE §4): a signal reads the series it watches from that
     # series' first date, whatever other tickers the panel holds; NaN before it
     if not hasattr(panel, "first_date"):    # a duck-typed panel of complete series
@@ -234,6 +256,32 @@ def _compute(panel: Any, spec: SignalSpec) -> pd.DataFrame:
                          for c in out.columns}, index=panel.dates)
 
 
+def _carried(out: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """Outputs on publication rows (a subset of ``dates``) carried forward to every date;
+    events only on their own rows; NaN / False before the first."""
+    last = np.full(len(dates), -1)
+    last[dates.get_indexer(out.index)] = np.arange(len(out))
+    src = np.maximum.accumulate(last)
+    have = src >= 0
+    cols = {}
+    for c in out.columns:
+        v = out[c].to_numpy()
+        if c.endswith("_event"):
+            col = np.zeros(len(dates), dtype=bool)
+            col[last >= 0] = v[last[last >= 0]]
+        elif v.dtype == bool:
+            col = np.where(have, v[np.maximum(src, 0)], False)
+        else:
+            col = np.where(have, v[np.maximum(src, 0)], np.nan)
+        cols[c] = col
+    return pd.DataFrame(cols, index=dates)
+
+
+def _indicator_names(panel: Any) -> list[str]:
+    frame = getattr(panel, "indicators", None)
+    return [] if frame is None else list(frame.columns)
+
+
 def _on_own_history(panel: Any, spec: SignalSpec) -> pd.DataFrame:
     from engine import signals as sig
 
@@ -245,11 +293,19 @@ def _on_own_history(panel: Any, spec: SignalSpec) -> pd.DataFrame:
             month_end=s["month_end"], exit_drop=s["exit_drop"] or None,
             exit_low_days=s["exit_low_days"] or None, min_years=s["min_years"],
             exit_from=s["exit_from"])
+    per_month = ROWS_PER_MONTH[getattr(panel, "frequency", "daily")]
+    if spec.kind == "indicator":
+        if spec.series not in _indicator_names(panel):
+            return sig.indicator_signal(panel.signal_close(spec.series), **s)
+        # one value per publication (the rows it was published on), carried forward
+        out = sig.indicator_signal(panel.indicators[spec.series].dropna(), **s)
+        return _carried(out, panel.dates)
     if spec.kind == "trend":
-        return sig.sma_trend(panel.close(spec.series, "tr"), months=s["months"])
+        return sig.sma_trend(panel.close(spec.series, "tr"), months=s["months"],
+                             rows_per_month=per_month)
     if spec.kind == "momentum":
         m = sig.momentum(panel.close(spec.series, "tr"), months=s["months"],
-                         skip_months=s["skip_months"])
+                         skip_months=s["skip_months"], rows_per_month=per_month)
         return m.to_frame("momentum")
     basket = spec.basket if isinstance(spec.basket, str) else list(spec.basket or ())
     conc = sig.concentration(panel, basket, spec.index, anchors=load_anchors(spec, panel),

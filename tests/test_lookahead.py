@@ -49,7 +49,9 @@ def perturb(panel, d: pd.Timestamp, seed: int = 0):
         return out
 
     return dataclasses.replace(panel, tr=walk(panel.tr), pr=walk(panel.pr),
-                               caps=None if panel.caps is None else walk(panel.caps))
+                               caps=None if panel.caps is None else walk(panel.caps),
+                               indicators=None if panel.indicators is None
+                               else walk(panel.indicators))
 
 
 def same_up_to(a: pd.DataFrame, b: pd.DataFrame, d: pd.Timestamp, what: str) -> None:
@@ -89,6 +91,9 @@ def signal_specs(tmp_path, d: pd.Timestamp):
         (SignalSpec(kind="trend", series="us"),) * 2,
         (SignalSpec(kind="trend", series="EXUS", settings=(("months", 3),)),) * 2,
         (SignalSpec(kind="momentum", series="us", settings=(("skip_months", 1),)),) * 2,
+        (SignalSpec(kind="indicator", series="CAPE", settings=(("min_history", 24),)),) * 2,
+        (SignalSpec(kind="indicator", series="us", settings=(("transform", "zscore"),
+                                                             ("min_history", 60))),) * 2,
         (SignalSpec(kind="concentration", basket=SEVEN, index="US"),) * 2,
         (SignalSpec(kind="concentration", basket=SEVEN, index="US", anchors=f1),
          SignalSpec(kind="concentration", basket=SEVEN, index="US", anchors=f2)),

@@ -217,7 +217,7 @@ def test_every_kernel_writes_full_weights_within_bounds(name):
 def test_registry_lists_the_library():
     assert list(REGISTRY) == ["us_only", "world", "fixed_mix", "equal_thirds",
                               "concentration_unwind", "breakout_rotation", "rowing_boat",
-                              "dual_momentum", "sma_timing"]
+                              "dual_momentum", "sma_timing", "valuation_tilt"]
     assert strategies.get("rowing_boat") is REGISTRY["rowing_boat"]
     assert len(REGISTRY["rowing_boat"].sleeves) >= 5
     with pytest.raises(ConfigError, match="registered rules: us_only"):

@@ -206,7 +206,7 @@ def test_cash_sleeve_remainder_equals_backtest_with_cash(exp, swept):
              problem.sleeve_map, cash_map, True, on_change, band, problem.band_relative,
              problem.fee, problem.slippage, False, problem.rf.copy(), problem.start,
              problem.stop, problem.month_last, problem.rf_month, out, monthly,
-             np.empty((0, 1)))
+             np.empty((0, 1)), float(problem.periods))
     s, e = problem.period
     for row, v in enumerate(ids):
         p = problem.grid.variant(int(v))

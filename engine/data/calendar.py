@@ -4,7 +4,8 @@ month-end closes.
 
 A date is the end of its period when the next date of the calendar falls in a later period.
 The calendar's final date has no next date: it counts only when it is the last weekday
-(Monday–Friday) of its period. Exchange holidays are not known, so a final Thursday
+(Monday–Friday) of its period or later (a monthly panel dated on calendar month-ends, such as
+Saturday 2023-09-30). Exchange holidays are not known, so a final Thursday
 2024-03-28 (Good Friday 2024-03-29 was a holiday) is not a month end in a calendar that stops
 there, although it is one in a calendar that goes on into April — a period end is never
 declared before the period is known to be over.
@@ -61,5 +62,5 @@ def period_end_flags(dates: pd.DatetimeIndex, period: str) -> np.ndarray:
     out[:-1] = codes[1:] != codes[:-1]
     last = periods[-1]
     last_weekday = pd.bdate_range(last.start_time.normalize(), last.end_time.normalize())[-1]
-    out[-1] = dates[-1].normalize() == last_weekday
+    out[-1] = dates[-1].normalize() >= last_weekday  # a monthly panel's Saturday month-end too
     return out

@@ -51,7 +51,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                        description="Load a universe and print its sleeves, period and "
                                    "annualised return/volatility per sleeve.")
     p.add_argument("source", nargs="?", default=None,
-                   help="'sample' (default), 'yahoo', a folder of CSVs or a wide file")
+                   help="'sample' (default), 'sample_history' (monthly from 1970), 'yahoo', a "
+                        "folder of CSVs or a wide file")
     p.add_argument("--config", type=Path, metavar="CONFIG",
                    help="describe the universe this experiment's TOML file reads (its sleeves, "
                         "data source and [run] start/end); SOURCE overrides its data source")
@@ -198,7 +199,7 @@ def parse_sleeve_option(text: str) -> tuple[str, str | list[str] | dict[str, flo
 
 def _default_sleeves(source: str) -> dict[str, str] | None:
     kind = source_kind(source)
-    if kind == "sample":
+    if kind in ("sample", "sample_history"):
         return None
     if kind == "yahoo":
         raise ConfigError("rowboat data show yahoo needs --sleeve ROLE=TICKER (e.g. --sleeve "
@@ -270,15 +271,16 @@ def print_panel(panel: Panel, console: Console, *, start_option: bool = False) -
                       "market prices")
     console.print(f"source: {panel.source}", markup=False, soft_wrap=True)
     first, last = panel.dates[0].date(), panel.dates[-1].date()
-    console.print(f"data: {first} to {last} ({len(panel)} trading days; each series from its "
-                  "own first date, below; the period is where every ticker has a price)",
-                  markup=False)
+    unit = {"monthly": "months", "weekly": "weeks"}.get(panel.frequency, "trading days")
+    console.print(f"data: {first} to {last} ({len(panel)} {unit}, {panel.frequency}; each series "
+                  "from its own first date, below; the period is where every ticker has a "
+                  "price)", markup=False)
     firsts = panel.first_dates
     common = firsts.max()
     start_by = (f"; start set by {panel.start_ticker}" if panel.start_ticker
                 else "; start set by --start" if start_option else "")
     n = int((panel.dates >= common).sum())
-    console.print(f"period: {common.date()} to {last} ({n} trading days{start_by})",
+    console.print(f"period: {common.date()} to {last} ({n} {unit}{start_by})",
                   markup=False)
     if panel.currency:
         console.print(f"currency: {panel.currency}", markup=False)
@@ -286,7 +288,7 @@ def print_panel(panel: Panel, console: Console, *, start_option: bool = False) -
     if filled:
         console.print("forward-filled days: " + ", ".join(f"{t} {n}" for t, n in filled.items()),
                       markup=False, soft_wrap=True)
-    table = Table(title="sleeves (total return, 252 trading days a year)")
+    table = Table(title=f"sleeves (total return, {panel.periods_per_year} {unit} a year)")
     for col, justify in (("sleeve", "left"), ("tickers (weights)", "left"), ("first", "left"),
                          ("return %/yr", "right"), ("volatility %/yr", "right")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]

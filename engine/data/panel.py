@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,8 +56,14 @@ class Sleeve:
     role: str
     tickers: tuple[str, ...]
     weights: tuple[float, ...]
+    extend_with: str | None = None
+    cost: float = 0.0
 
     def __post_init__(self) -> None:
+        if self.extend_with is not None and (len(self.tickers) != 1 or not 0 <= self.cost < 0.1):
+            raise ConfigError(f"sleeve '{self.role}': extend_with needs one ticker and a cost "
+                              f"from 0 to 0.1 (a fraction a year: 0.0068 = 0.68 %), got "
+                              f"{list(self.tickers)} and {self.cost!r}")
         if not self.tickers:
             raise ConfigError(f"sleeve '{self.role}': no tickers; give a ticker or a basket")
         if len(self.tickers) != len(self.weights):
@@ -84,6 +91,8 @@ class Sleeve:
         """
         if isinstance(spec, str):
             return cls(role, (spec,), (1.0,))
+        if isinstance(spec, Mapping) and "ticker" in spec:
+            return cls._extended(role, spec)
         if isinstance(spec, Mapping):
             tickers = tuple(str(t) for t in spec)
             weights = tuple(weight_value(v, f"sleeve '{role}': weight of '{t}'")
@@ -99,6 +108,21 @@ class Sleeve:
             return cls(role, tickers, tuple(1.0 / n for _ in tickers) if n else ())
         raise ConfigError(f"sleeve '{role}': expected a ticker, a list of tickers or a table "
                           f"ticker = weight, got {type(spec).__name__}")
+
+    @classmethod
+    def _extended(cls, role: str, spec: Mapping[str, object]) -> Sleeve:
+        """``{ticker = "EEM", extend_with = "MSCI_EM", cost = 0.0068}`` (see
+        :mod:`engine.data.extend`)."""
+        unknown = sorted(set(spec) - {"ticker", "extend_with", "cost"})
+        if unknown:
+            raise ConfigError(f"sleeve '{role}': unknown key '{unknown[0]}'; an extended sleeve "
+                              "is { ticker = \"EEM\", extend_with = \"MSCI_EM\", cost = 0.0068 }")
+        ticker, index = spec.get("ticker"), spec.get("extend_with")
+        if not isinstance(ticker, str) or not isinstance(index, str) or not ticker or not index:
+            raise ConfigError(f"sleeve '{role}': give ticker = \"FUND\" and extend_with = "
+                              "\"INDEX\" (names of series in the data)")
+        cost = weight_value(spec.get("cost", 0.0), f"sleeve '{role}': cost")
+        return cls(role, (ticker,), (1.0,), extend_with=index, cost=cost)
 
     @property
     def is_basket(self) -> bool:
@@ -161,6 +185,15 @@ class Panel:
         Optional bool frame (same index and columns as ``tr``): True where the close was
         filled. :meth:`slice` recounts ``filled`` inside the window from it; a panel built
         without it keeps the counts it was given (they then describe the whole history).
+    frequency:
+        ``"daily"``, ``"weekly"`` or ``"monthly"`` (:mod:`engine.data.frequency`): one row per
+        trading day, week or month. Windows, metrics and reports follow it.
+    indicators:
+        Optional frame of indicator values (CAPE, rates, …) on the same dates: each value on
+        the row it was published (its lag applied), NaN between publications
+        (:meth:`indicator` carries it forward); not tradable.
+    splices:
+        Ticker → :class:`engine.data.extend.Splice` for sleeves extended back with an index.
     """
 
     tr: pd.DataFrame
@@ -174,6 +207,26 @@ class Panel:
     currency: str | None = None
     filled: Mapping[str, int] = field(default_factory=dict)
     filled_mask: pd.DataFrame | None = None
+    frequency: str = "daily"
+    indicators: pd.DataFrame | None = None
+    splices: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def periods_per_year(self) -> int:
+        """252 (daily), 52 (weekly) or 12 (monthly): quantstats' ``periods`` for this panel."""
+        from engine.data.frequency import periods_per_year
+        return periods_per_year(self.frequency)
+
+    def indicator(self, name: str) -> pd.Series:
+        """An indicator series (``[data.series]`` with ``kind = "indicator"``) on the panel's
+        dates: each value from the date it became known (its publication lag applied), carried
+        forward; NaN before the first."""
+        if self.indicators is None or name not in self.indicators.columns:
+            have = [] if self.indicators is None else list(self.indicators.columns)
+            raise ConfigError(f"no indicator series '{name}' in the data ({self.source}); "
+                              f"indicators: {', '.join(have) or 'none'} — declare it under "
+                              f"[data.series.{name}] with kind = \"indicator\"")
+        return self.indicators[name].ffill()
 
     # ------------------------------------------------------------------ basic views
     @property
@@ -292,6 +345,7 @@ class Panel:
         start_ticker = self.start_ticker if keep else None
         return replace(self, tr=self.tr.loc[m], pr=self.pr.loc[m],
                        caps=None if self.caps is None else self.caps.loc[m],
+                       indicators=None if self.indicators is None else self.indicators.loc[m],
                        start_ticker=start_ticker, filled=filled, filled_mask=mask)
 
     def with_sleeves(self, sleeves: Mapping[str, Sleeve]) -> Panel:
@@ -322,11 +376,11 @@ class Panel:
         for role, sl in self.sleeves.items():
             c = self.close(role, "tr").dropna()
             r = c.pct_change().dropna()
-            years = len(r) / TRADING_DAYS_PER_YEAR
+            years = len(r) / self.periods_per_year
             ann_ret = (c.iloc[-1] / c.iloc[0]) ** (1 / years) - 1 if years > 0 else np.nan
             rows.append({"sleeve": role, "tickers": " ".join(sl.tickers),
                          "first": c.index[0].date() if len(c) else None,
                          "last": self.dates[-1].date(),
                          "ann_return": ann_ret,
-                         "ann_vol": float(r.std(ddof=1) * np.sqrt(TRADING_DAYS_PER_YEAR))})
+                         "ann_vol": float(r.std(ddof=1) * np.sqrt(self.periods_per_year))})
         return pd.DataFrame(rows)

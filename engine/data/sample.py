@@ -27,6 +27,9 @@ How it is made (deterministic from ``numpy.random.default_rng(seed)``):
    inclusions), so ``US`` is ≈ 47% of ``WORLD`` in 2006, ≈ 66% late in 2024, 59% at the end.
 4. Price-return closes beside total-return closes: income accrues daily at ``YIELD`` (fractions a
    year); ``CASH``'s whole return is income, so its price close stays flat.
+5. One indicator, ``CAPE`` (``Panel.indicators``): ``US``'s month-end price over smooth synthetic
+   earnings, published a month late (``engine.data.sample_history.cape_like``), for indicator
+   signals such as the ``valuation_tilt`` strategy's.
 
 Units: vols and CAGRs are fractions per 252-trading-day year; caps are billions of (synthetic)
 dollars; closes start at 100.
@@ -46,11 +49,15 @@ from pandas.tseries.holiday import (AbstractHolidayCalendar, GoodFriday, Holiday
 from engine.data.panel import TRADING_DAYS_PER_YEAR, Panel, Sleeve
 from engine.data.sample_targets import (CALIBRATION, SEVEN, SHOCKED, Calibration,
                                         correlations, measure)
+from engine.data.sample_history import cape_like
 from engine.errors import ConfigError
 
 __all__ = ["CALIBRATION", "CAP_TICKERS", "Calibration", "DEFAULT_SLEEVES", "SEVEN", "TICKERS",
            "correlations", "measure", "sample_panel", "trading_calendar"]
 
+#: the CAPE-like indicator (``Panel.indicators["CAPE"]``) in 2006-07, as the US CAPE was then
+CAPE_START = 27.0
+CAPE_GROWTH = 0.085   #: fraction a year, the synthetic earnings behind it
 SAMPLE_START = "2006-07-03"
 SAMPLE_END = "2026-07-31"
 TICKERS = ("US", "MEGA", *SEVEN, "EXUS", "EM", "WORLD", "CASH", "BONDS")
@@ -362,4 +369,7 @@ def sample_panel(seed: int = 7) -> Panel:
         pr=pd.DataFrame({t: pr[t] for t in TICKERS}, index=dates), price_return=frozenset(TICKERS),
         sleeves={r: Sleeve(r, (t,), (1.0,)) for r, t in DEFAULT_SLEEVES.items()},
         caps=pd.DataFrame({t: caps[t] for t in CAP_TICKERS}, index=dates),
-        source=f"synthetic sample (seed {seed})", synthetic=True, start_ticker="US")
+        source=f"synthetic sample (seed {seed})", synthetic=True, start_ticker="US",
+        indicators=pd.DataFrame({"CAPE": cape_like(pd.Series(pr["US"], index=dates),
+                                                   first=CAPE_START, growth=CAPE_GROWTH)},
+                                      index=dates))

@@ -40,6 +40,8 @@ class SeriesData:
     ``tr``: total-return closes; ``pr``: genuine price-return closes or ``None``. Both are clean
     (sorted, unique dates, positive) even when ``findings`` hold errors, so a report can still
     show the range; loaders must not use a series that has errors. ``rows``: rows in the file.
+    ``variant`` (``"price"``, ``"gross"``, ``"net"``) and ``currency`` when the file says so
+    (MSCI exports, :mod:`engine.data.msci`).
     """
 
     ticker: str
@@ -48,6 +50,8 @@ class SeriesData:
     pr: pd.Series | None
     rows: int
     findings: tuple[Finding, ...] = ()
+    variant: str | None = None
+    currency: str | None = None
 
     @property
     def first(self) -> pd.Timestamp | None:
@@ -134,9 +138,25 @@ def read_ticker_csv(path: str | Path, ticker: str | None = None) -> SeriesData:
     return SeriesData(ticker, label, tr, pr, rows, tuple(findings))
 
 
+#: file suffixes a folder's tickers are read from (``.xls``: MSCI end-of-day exports)
+FOLDER_SUFFIXES = (".csv", ".xls")
+
+
 def folder_tickers(folder: str | Path) -> list[str]:
-    """Tickers in a folder: the names of its ``*.csv`` files, sorted."""
-    return sorted(p.stem for p in Path(folder).glob("*.csv") if p.is_file())
+    """Tickers in a folder: the names of its ``*.csv`` and ``*.xls`` files, sorted."""
+    return sorted({p.stem for p in Path(folder).iterdir()
+                   if p.is_file() and p.suffix.lower() in FOLDER_SUFFIXES})
+
+
+def read_ticker_file(folder: Path, ticker: str) -> SeriesData:
+    """``TICKER.csv`` (:func:`read_ticker_csv`) or, without one, ``TICKER.xls`` (an MSCI
+    export, :func:`engine.data.msci.read_msci_xls`)."""
+    csv = folder / f"{ticker}.csv"
+    xls = folder / f"{ticker}.xls"
+    if not csv.is_file() and xls.is_file():
+        from engine.data.msci import read_msci_xls
+        return read_msci_xls(xls, ticker)
+    return read_ticker_csv(csv, ticker)
 
 
 def read_folder(folder: str | Path, tickers: Iterable[str] | None = None) -> SourceData:
@@ -153,7 +173,7 @@ def read_folder(folder: str | Path, tickers: Iterable[str] | None = None) -> Sou
         raise DataError(f"ticker{'s' if len(missing) > 1 else ''} {', '.join(missing)} not in "
                         f"{folder}: no {missing[0]}.csv; the folder has {', '.join(have) or 'no CSV files'}")
     return SourceData(f"CSV folder {folder}",
-                      {t: read_ticker_csv(folder / f"{t}.csv", t) for t in wanted})
+                      {t: read_ticker_file(folder, t) for t in wanted})
 
 
 def _read_wide_frame(path: Path) -> tuple[pd.Series | pd.DatetimeIndex, pd.DataFrame]:

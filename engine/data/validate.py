@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from engine.data.frequency import DAILY, infer_frequency
 from engine.errors import DataError, DataWarning
 
 ERROR = "error"
@@ -31,7 +32,6 @@ MOVE_HIGH = 0.60
 #: dates before this are errors (a typo: the longest price histories start in the 1800s)
 EARLIEST = pd.Timestamp("1800-01-01")
 #: a series whose median gap between dates is at most this many calendar days is daily
-DAILY_MAX_GAP = 4
 
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}(?:[ T][0-9:.]*(?:Z|[+-]\d{2}:?\d{2})?)?$"
 _LIST = 3  # how many examples a message lists
@@ -131,8 +131,8 @@ def check_date_window(dates: pd.DatetimeIndex, ticker: str, label: str, *,
 def check_weekends(dates: pd.DatetimeIndex, ticker: str, label: str) -> list[Finding]:
     """Weekend dates in a daily series of exchange closes.
 
-    Only a daily series is checked (median gap between dates of at most
-    :data:`DAILY_MAX_GAP` calendar days): month-end or month-start dates of monthly data fall on
+    Only a daily series is checked (:func:`engine.data.frequency.infer_frequency`: a median gap
+    of at most 4 calendar days): month-end or month-start dates of monthly data fall on
     weekends legitimately, and so does a seven-day calendar (crypto; Saturdays and Sundays each
     at least 10% of the dates). Many dates on one weekend day with the weekday next to it
     missing is a time-zone shift (a local close stamped in UTC, or the reverse); a few are typos.
@@ -140,7 +140,7 @@ def check_weekends(dates: pd.DatetimeIndex, ticker: str, label: str) -> list[Fin
     if len(dates) < 3:
         return []
     u = dates.unique().sort_values()
-    if float(np.median(np.diff(u.asi8))) > DAILY_MAX_GAP * 86_400 * _per_second(u):
+    if infer_frequency(u) != DAILY:        # one definition of "daily" (engine.data.frequency)
         return []
     day = u.day_of_week
     sat, sun = int((day == 5).sum()), int((day == 6).sum())
@@ -160,11 +160,6 @@ def check_weekends(dates: pd.DatetimeIndex, ticker: str, label: str) -> list[Fin
     return [error(ticker, (
         f"{label}: {n} date{'s' if n > 1 else ''} on a weekend ({first}) in a daily series of "
         "trading days; fix or delete those rows (a time-zone shift moves dates by one day)"))]
-
-
-def _per_second(dates: pd.DatetimeIndex) -> int:
-    """Ticks per second of ``dates``' unit (pandas 3 keeps s/ms/us/ns)."""
-    return {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[np.datetime_data(dates.dtype)[0]]
 
 
 def check_closes(values: pd.Series, ticker: str, label: str, column: str) -> list[Finding]:

@@ -2,8 +2,9 @@
 
 Arrays in, arrays out (``@njit``); names, dates and checks live in :mod:`engine.metrics.summary`.
 Units: returns are simple daily returns as fractions (0.01 = 1 %), one per trading day; a year is
-``PERIODS = 252`` trading days. Day indices count the days fed to the accumulator (0 = the first
-day), ``-1`` = none.
+``PERIODS = 252`` trading days unless a ``periods`` argument says otherwise (12 for a monthly
+panel, 52 weekly: every "day" below is then one period). Day indices count the days fed to the
+accumulator (0 = the first day), ``-1`` = none.
 
 One implementation (the one-day update ``_step``), several ways to drive it, all agreeing bit for
 bit: a streaming accumulator (``acc_init`` / ``acc_update`` once per day / ``acc_finalize``) that
@@ -281,9 +282,10 @@ def _ratio(num, den):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def acc_finalize(acc, out):
+def acc_finalize(acc, out, periods=PERIODS):
     """Write the metrics of everything fed so far into ``out`` (length >= ``N_OUT``); the
-    accumulator is left unchanged, so it can be finalised again after more days."""
+    accumulator is left unchanged, so it can be finalised again after more days. ``periods``:
+    returns per year (252 daily, 52 weekly, 12 monthly — quantstats' ``periods``)."""
     nan = np.nan
     n = acc[_N]
     t_last = acc[_T] - 1.0
@@ -305,17 +307,18 @@ def acc_finalize(acc, out):
     std_r = math.sqrt(m2r / (n - 1.0)) if n > 1.0 else nan
     std_e = math.sqrt(m2e / (n - 1.0)) if n > 1.0 else nan
 
-    years = n / PERIODS
+    years = n / periods
+    sqrt_periods = math.sqrt(periods)
     wealth = acc[_CUM]
     if n == 0.0 or wealth < 0.0:
         cagr = nan
     else:
         cagr = wealth ** (1.0 / years) - 1.0
     out[CAGR] = cagr
-    out[VOL] = std_r * _SQRT_PERIODS
-    out[SHARPE] = mean_e / std_e * _SQRT_PERIODS if std_e > 0.0 else nan
+    out[VOL] = std_r * sqrt_periods
+    out[SHARPE] = mean_e / std_e * sqrt_periods if std_e > 0.0 else nan
     downside = math.sqrt(d2 / n) if n > 0.0 else nan
-    out[SORTINO] = mean_e / downside * _SQRT_PERIODS if downside > 0.0 else nan
+    out[SORTINO] = mean_e / downside * sqrt_periods if downside > 0.0 else nan
     mdd = acc[_MDD]
     out[MAX_DD] = mdd
     if mdd < 0.0:
@@ -359,12 +362,13 @@ def acc_finalize(acc, out):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def metrics_full_nb(returns, rf, turnover, cost, out):
+def metrics_full_nb(returns, rf, turnover, cost, out, periods=PERIODS):
     """Metrics of a daily returns array (T,) into ``out`` (N_OUT,).
 
     ``rf``: risk-free daily returns (T,) or an empty array for none. ``turnover``, ``cost``:
     per-day one-way turnover and cost as fractions of value (T,), 0 on days without a rebalance,
-    or empty arrays. One small allocation (the accumulator) per call.
+    or empty arrays. ``periods``: returns per year (252 daily, 12 monthly). One small
+    allocation (the accumulator) per call.
     """
     acc = np.empty(ACC_SIZE)
     acc_init(acc)
@@ -373,15 +377,15 @@ def metrics_full_nb(returns, rf, turnover, cost, out):
     for t in range(turnover.shape[0]):
         if turnover[t] != 0.0 or cost[t] != 0.0:
             acc_trade(acc, turnover[t], cost[t])
-    acc_finalize(acc, out)
+    acc_finalize(acc, out, periods)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def metrics_nb(returns, rf, out):
+def metrics_nb(returns, rf, out, periods=PERIODS):
     """Metrics of a daily returns array (T,) with risk-free daily returns ``rf`` ((T,) or empty
     for none) into ``out`` (N_OUT,); the trading slots are 0."""
     empty = np.empty(0)
-    metrics_full_nb(returns, rf, empty, empty, out)
+    metrics_full_nb(returns, rf, empty, empty, out, periods)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

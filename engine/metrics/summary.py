@@ -1,7 +1,9 @@
 """Named metrics of a daily returns Series, computed by :mod:`engine.metrics.nb`.
 
 Each number equals quantstats 0.0.86's own function with ``periods=252`` (see the kernel module
-for the definitions). The risk-free series here is a **daily return series** (a cash sleeve's
+for the definitions) — or with the ``periods`` of the returns' frequency: 12 for monthly
+returns, 52 weekly. ``periods=None`` (the default) reads it from the dates
+(:func:`periods_of`). The risk-free series here is a **daily return series** (a cash sleeve's
 returns, fractions per trading day), subtracted day by day: ``excess = returns − rf``.
 
 quantstats reads ``rf`` differently: as an *annual* rate (scalar or Series) that ``sharpe`` and
@@ -113,23 +115,36 @@ def _trading_arrays(rebalances: pd.DataFrame, index: pd.DatetimeIndex) -> tuple[
             np.ascontiguousarray(frame["cost"].to_numpy(dtype=np.float64)))
 
 
+def periods_of(index: pd.DatetimeIndex) -> int:
+    """Periods per year of returns on ``index``: 12 when the dates are monthly, 52 weekly, else
+    252 (:func:`engine.data.frequency.infer_frequency`; fewer than 3 dates count as daily)."""
+    from engine.data.frequency import DAILY, infer_frequency, periods_per_year
+
+    return periods_per_year(infer_frequency(index) or DAILY)
+
+
 def metrics_vector(returns: pd.Series, rf: pd.Series | None = None,
-                   rebalances: pd.DataFrame | None = None) -> np.ndarray:
-    """The raw kernel output (length ``nb.N_OUT``; slots ``nb.CAGR`` …) after validation."""
+                   rebalances: pd.DataFrame | None = None,
+                   periods: int | None = None) -> np.ndarray:
+    """The raw kernel output (length ``nb.N_OUT``; slots ``nb.CAGR`` …) after validation.
+    ``periods``: returns per year (None: :func:`periods_of` the index)."""
     values = check_returns(returns)
     rf_values = align_rf(rf, returns.index)
+    per = float(periods_of(returns.index) if periods is None else periods)
     out = np.empty(nb.N_OUT)
     if rebalances is None:
-        nb.metrics_nb(values, rf_values, out)
+        nb.metrics_nb(values, rf_values, out, per)
     else:
         turnover, cost = _trading_arrays(rebalances, returns.index)
-        nb.metrics_full_nb(values, rf_values, turnover, cost, out)
+        nb.metrics_full_nb(values, rf_values, turnover, cost, out, per)
     return out
 
 
 def summary(returns: pd.Series, rf: pd.Series | None = None,
-            rebalances: pd.DataFrame | None = None) -> dict[str, float | int | pd.Timestamp]:
-    """quantstats-equal metrics of daily simple returns (fractions), ``periods=252``.
+            rebalances: pd.DataFrame | None = None,
+            periods: int | None = None) -> dict[str, float | int | pd.Timestamp]:
+    """quantstats-equal metrics of simple returns (fractions), quantstats' ``periods`` =
+    ``periods`` (None: from the dates — 252 daily, 52 weekly, 12 monthly).
 
     Keys: ``cagr`` (fraction/yr), ``volatility`` (annualised, fraction), ``sharpe``, ``sortino``
     (annualised, on ``returns − rf``), ``max_drawdown`` (fraction ≤ 0), ``max_dd_peak`` (last date
@@ -145,7 +160,7 @@ def summary(returns: pd.Series, rf: pd.Series | None = None,
     ``turnover`` and ``costs`` (fractions of value per year), ``cost_total``, ``n_rebalances`` over
     the same dates.
     """
-    out = metrics_vector(returns, rf, rebalances)
+    out = metrics_vector(returns, rf, rebalances, periods)
     index = returns.index
     result: dict[str, float | int | pd.Timestamp] = {}
     for key in SUMMARY_KEYS:
@@ -173,7 +188,7 @@ def summary_frame(returns: pd.DataFrame, rf: pd.Series | None = None) -> pd.Data
     return pd.DataFrame.from_dict(rows, orient="index")[list(SUMMARY_KEYS)]
 
 
-def quantstats_rf(rf: pd.Series, periods: int = 252) -> pd.Series:
+def quantstats_rf(rf: pd.Series, periods: int | None = None) -> pd.Series:
     """Risk-free daily returns → the annual-rate Series quantstats expects for ``rf``.
 
     quantstats' ``sharpe``/``sortino`` (and tearsheets) de-annualise a Series rf with
@@ -182,5 +197,7 @@ def quantstats_rf(rf: pd.Series, periods: int = 252) -> pd.Series:
     if not isinstance(rf, pd.Series):
         raise ConfigError(f"risk-free: expected a pandas Series of daily returns, got "
                           f"{type(rf).__name__}")
+    if periods is None:
+        periods = periods_of(pd.DatetimeIndex(rf.index))
     return (1.0 + rf.astype(np.float64)) ** periods - 1.0
 

@@ -48,6 +48,25 @@ def main(args: argparse.Namespace) -> int:
     if not args.quiet:
         for line in out.experiment.config.binding_lines():
             print(f"signal: {line}")
+        for line in data_lines(out.experiment):
+            print(f"data: {line}")
         print(closing_line(out))
     print(out.index)
     return 0
+
+
+def data_lines(exp) -> list[str]:
+    """What the run output states about the data beyond a daily panel: its frequency, the
+    extended series (splice date, tracking difference) and the declared series' lags."""
+    panel = exp.panel
+    freq = getattr(panel, "frequency", "daily")
+    lines = [] if freq == "daily" else [
+        f"{freq} panel ({panel.periods_per_year} periods a year): decisions at each period's "
+        "close fill at a later period's close; metrics annualised with "
+        f"{panel.periods_per_year}"]
+    lines += [sp.describe() for sp in getattr(panel, "splices", {}).values()]
+    cfg = exp.config
+    for name, spec in (cfg.data.series.items() if cfg is not None else ()):
+        lines.append(f"{name}: {spec.file.name} [{spec.column}] as {spec.kind}, used "
+                     f"{spec.periods_lag} period(s) after its own")
+    return lines

@@ -210,6 +210,12 @@ def signal_panels(exp: Any) -> tuple[SignalPanel, ...]:
             caption = (f"Weight of {_label(basket)} in {_label(index)}" if basket and index
                        else "Concentration")
             caption += "; drawdown is a fraction of the running peak of the chain-linked level."
+            anchors = _get(spec, "anchors")
+            if isinstance(anchors, tuple) and anchors:
+                d, w = anchors[-1]
+                caption += (f" No holdings data: projected from the relative levels of "
+                            f"{_label(basket)} and {_label(index)}, anchored at a known weight "
+                            f"of {w:.1%} on {pd.Timestamp(d).date()}.")
             panels.append(SignalPanel(name, kind, frame, thresholds=thresholds(exp, name),
                                       caption=caption))
         elif kind == "breakout":
@@ -224,7 +230,10 @@ def signal_panels(exp: Any) -> tuple[SignalPanel, ...]:
         elif kind == "trend":
             close = _close(exp, frame, spec, kind)
             months = spec.setting("months") if hasattr(spec, "setting") else _get(spec, "months")
-            avg = (f"{months}-month simple moving average (21 trading days a month)" if months
+            per = ("one month-end close a month"
+                   if _get(_get(exp, "panel"), "frequency", "daily") == "monthly"
+                   else "21 trading days a month")
+            avg = (f"{months}-month simple moving average ({per})" if months
                    else "simple moving average")
             caption = f"{_series_name(spec) or name} (total-return close) against its {avg}."
             if close is None:
@@ -237,6 +246,14 @@ def signal_panels(exp: Any) -> tuple[SignalPanel, ...]:
                                       caption=f"{_series_name(spec) or name}: total return over "
                                               + (f"the last {months} months." if months
                                                  else "its look-back.")))
+        elif kind == "indicator" and hasattr(spec, "all_settings"):
+            st = spec.all_settings()
+            caption = (f"{_series_name(spec) or name}: {st['transform']} of its own history to "
+                       "date, each value from the date it was published; state 1 = on (on at "
+                       f"{st['on']:g}, off {'below' if st['direction'] == 'above' else 'above'} "
+                       f"{st['off']:g}).")
+            shown = pd.DataFrame({"score": frame["score"], "state": frame["state"].astype(float)})
+            panels.append(SignalPanel(name, "indicator", shown, caption=caption))
         else:
             numeric = frame.select_dtypes("number")
             panels.append(SignalPanel(name, kind, numeric.loc[:, numeric.columns[:4]],
@@ -258,13 +275,39 @@ def trading_facts(exp: Any) -> tuple[tuple[str, str], ...]:
     first = next(iter(results.values()))
     lag = int(_get(first, "lag", 1))
     fee, slip = float(_get(first, "fee", 0.0)), float(_get(first, "slippage", 0.0))
+    panel = _get(exp, "panel")
+    freq = str(_get(panel, "frequency", "daily") or "daily")
+    unit = {"monthly": "month-end close", "weekly": "week-end close"}.get(freq, "trading day")
     lag_text = ("decide at a close, trade at the same close (lag 0: optimistic)" if lag == 0 else
-                f"decide at a close, trade at the close {lag} trading day{'s' if lag > 1 else ''} "
+                f"decide at a close, trade at the close {lag} {unit}{'s' if lag > 1 else ''} "
                 "later")
     costs = f"fee {fee * 1e4:g} bps, slippage {slip * 1e4:g} bps per trade"
     backend = str(_get(first, "backend", "numba"))
-    return (("Trading", f"{esc(lag_text)} (lag {lag})<br>{esc(costs)}<br>"
-                        f'<span class="note">engine: {esc(backend)}</span>'),)
+    facts = [("Trading", f"{esc(lag_text)} (lag {lag})<br>{esc(costs)}<br>"
+                         f'<span class="note">engine: {esc(backend)}</span>')]
+    history = history_facts(panel)
+    if history:
+        facts.append(("Data frequency · history", history))
+    return tuple(facts)
+
+
+def history_facts(panel: Any) -> str:
+    """HTML: the panel's frequency (and periods a year), its extended series (splice date,
+    tracking difference) and its indicators — '' for a plain daily panel."""
+    if panel is None:
+        return ""
+    freq = str(_get(panel, "frequency", "daily") or "daily")
+    splices = _get(panel, "splices", {}) or {}
+    indicators = _get(panel, "indicators")
+    if freq == "daily" and not splices and indicators is None:
+        return ""
+    per = {"monthly": 12, "weekly": 52}.get(freq, 252)
+    parts = [f"<b>{esc(freq)}</b> closes: metrics use {per} periods a year"]
+    parts += [f"spliced: {esc(sp.describe())}" for sp in splices.values()]
+    if indicators is not None:
+        parts.append("indicators (each value from the date it was published): "
+                     + esc(", ".join(map(str, indicators.columns))))
+    return "<br>".join(parts)
 
 
 def run_description(exp: Any) -> dict[str, Any]:
@@ -281,7 +324,10 @@ def run_description(exp: Any) -> dict[str, Any]:
                 "days": len(panel.dates), "tickers": list(panel.tickers),
                 "sleeves": {r: dict(zip(s.tickers, s.weights))
                             for r, s in (_get(panel, "sleeves", {}) or {}).items()},
-                "currency": _get(panel, "currency")}
+                "currency": _get(panel, "currency"),
+                "frequency": _get(panel, "frequency", "daily"),
+                "splices": {t: sp.describe()
+                            for t, sp in (_get(panel, "splices", {}) or {}).items()}}
     return {
         "data": data,
         "period": {"start": start, "end": end, "reason": _get(exp, "period_reason", "")},

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from engine.metrics.summary import periods_of
 from engine.report import plots, signal_plots
 from engine.report.page import (Column, Section, bp, cards, chart, chip, day, document, esc,
                                  heat_table, num, pct, pp, sign_class, table)
@@ -24,7 +25,8 @@ def _dd_months(row: pd.Series) -> str:
 
 #: The metrics table of the page, in order. Keys are scorecard columns (fractions).
 METRIC_COLUMNS: tuple[Column, ...] = (
-    Column("cagr", "CAGR", "Compound annual growth rate over the period (trading days / 252)",
+    Column("cagr", "CAGR", "Compound annual growth rate over the period (rows / 252 trading "
+           "days a year, or 12 months on a monthly panel)",
            pct, "high"),
     Column("excess_cagr", "vs benchmark", "CAGR minus the benchmark's CAGR, percentage points",
            pp, "high"),
@@ -214,12 +216,14 @@ def signals_section(page: RunPage) -> Section | None:
 
 def header(page: RunPage) -> str:
     start, end = page.returns.index[0], page.returns.index[-1]
-    years = len(page.returns) / 252
+    per = periods_of(pd.DatetimeIndex(page.returns.index))      # 252 daily, 12 monthly
+    years = len(page.returns) / per
+    unit = {12: "months", 52: "weeks"}.get(per, "trading days")
     badge = ' <span class="badge synthetic">synthetic sample</span>' if page.synthetic else ""
     source = esc(page.source) + (" — synthetic data, not market history" if page.synthetic else "")
     items = [
         ("Measurement period (wide)", f"<b>{esc(day(start))} → {esc(day(end))}</b> "
-                               f"({years:.1f} years, {len(page.returns)} trading days)<br>"
+                               f"({years:.1f} years, {len(page.returns)} {unit})<br>"
                                f'<span class="note">{esc(page.period_reason)}</span>'),
         ("Data source", source),
         ("Benchmark · risk-free", f"benchmark <b>{esc(page.benchmark)}</b><br>risk-free: "
@@ -244,11 +248,13 @@ def build_run_page(page: RunPage) -> str:
     perf += chart(plots.drawdown_chart(r, colors, page.benchmark), "drawdowns",
                   "Drawdown from peak")
     perf += drawdown_table(page, colors)
-    if len(r) > 252 and len(names) > 1:
-        excess = plots.rolling_excess_frame(r, page.benchmark, 252)
+    per = periods_of(pd.DatetimeIndex(r.index))
+    if len(r) > per and len(names) > 1:
+        excess = plots.rolling_excess_frame(r, page.benchmark, per)
+        rows = {12: "12-month", 52: "52-week"}.get(per, f"{per}-day")
         perf += chart(plots.rolling_excess_chart(excess, colors, page.benchmark),
                       "rolling-excess", f"Rolling 12-month excess return vs {page.benchmark}",
-                      "Trailing 252-day compounded return minus the benchmark's; above zero = "
+                      f"Trailing {rows} compounded return minus the benchmark's; above zero = "
                       "ahead of the benchmark over the past year.")
     sections.append(Section("performance-section", "Performance", perf))
     sections.append(Section(

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine.metrics.summary import periods_of
 from engine.report.quiet import quiet
 from engine.report.tearsheet_fix import fix_tearsheet_html
 
@@ -70,11 +71,13 @@ class TearsheetJob:
     path: Path
 
 
-def quantstats_rf(rf_daily: pd.Series | None, index: pd.DatetimeIndex) -> float | AnnualRate:
-    """What to pass quantstats as ``rf`` so that it subtracts exactly ``rf_daily`` each day.
+def quantstats_rf(rf_daily: pd.Series | None, index: pd.DatetimeIndex,
+                  periods: int = PERIODS_PER_YEAR) -> float | AnnualRate:
+    """What to pass quantstats as ``rf`` so that it subtracts exactly ``rf_daily`` each period.
 
     ``None`` or an all-zero series → ``0.0``. Otherwise the re-annualised rate
-    ``(1 + rf_daily) ** 252 - 1`` on ``index`` (quantstats de-annualises it back).
+    ``(1 + rf_daily) ** periods - 1`` on ``index`` (quantstats de-annualises it back;
+    ``periods``: 252 daily, 12 monthly).
     """
     if rf_daily is None:
         return 0.0
@@ -84,7 +87,7 @@ def quantstats_rf(rf_daily: pd.Series | None, index: pd.DatetimeIndex) -> float 
         raise ValueError(f"risk-free series has no value on {missing:%Y-%m-%d}")
     if not np.any(rf.to_numpy() != 0.0):
         return 0.0
-    return AnnualRate(np.power(1.0 + rf.to_numpy(dtype=float), PERIODS_PER_YEAR) - 1.0,
+    return AnnualRate(np.power(1.0 + rf.to_numpy(dtype=float), periods) - 1.0,
                       index=index, name="rf")
 
 
@@ -100,8 +103,10 @@ def quantstats_inputs(job: TearsheetJob) -> dict[str, object]:
         if not isinstance(job.benchmark, pd.Series):  # never a ticker: it would download
             raise TypeError("benchmark must be a returns Series, not a ticker")
         benchmark = job.benchmark.astype(float).reindex(returns.index).rename(job.benchmark_name)
-    return dict(returns=returns, benchmark=benchmark, rf=quantstats_rf(job.rf_daily, returns.index),
-                periods_per_year=PERIODS_PER_YEAR, title=job.strategy, match_dates=False,
+    periods = periods_of(pd.DatetimeIndex(returns.index))   # 252 daily, 12 monthly
+    return dict(returns=returns, benchmark=benchmark,
+                rf=quantstats_rf(job.rf_daily, returns.index, periods),
+                periods_per_year=periods, title=job.strategy, match_dates=False,
                 figfmt="svg", strategy_title=job.strategy,
                 benchmark_title=job.benchmark_name if benchmark is not None else None,
                 parameters={"Risk-free": job.rf_label})

@@ -18,15 +18,17 @@ from engine.signals.nb import momentum_nb, sma_nb
 DAYS_PER_MONTH = 21
 
 
-def sma_trend(close: pd.Series, months: int = 10) -> pd.DataFrame:
-    """Close against its simple moving average over ``21 · months`` trading days.
+def sma_trend(close: pd.Series, months: int = 10,
+              rows_per_month: int = DAYS_PER_MONTH) -> pd.DataFrame:
+    """Close against its simple moving average over ``21 · months`` trading days
+    (``rows_per_month``: 21 on a daily panel, 1 on a monthly one — ``months`` month-end closes).
 
     Returns columns ``sma`` (NaN until the window is full) and ``above`` (bool: close > sma;
     False while the SMA is undefined).
     """
     name = close.name if close.name is not None else "close"
     values, first = close_values(close, f"SMA trend of '{name}'")
-    window = DAYS_PER_MONTH * positive_int(months, "trend months")
+    window = positive_int(rows_per_month, "rows per month") * positive_int(months, "trend months")
     sma = np.full(len(values), np.nan)
     sma_nb(np.ascontiguousarray(values[first:]), window, sma[first:])
     above = np.zeros(len(values), dtype=np.bool_)
@@ -35,8 +37,10 @@ def sma_trend(close: pd.Series, months: int = 10) -> pd.DataFrame:
     return pd.DataFrame({"sma": sma, "above": above}, index=close.index)
 
 
-def momentum(close: pd.Series, months: int = 12, skip_months: int = 0) -> pd.Series:
-    """Total return over ``21 · months`` trading days, skipping the last ``21 · skip_months``.
+def momentum(close: pd.Series, months: int = 12, skip_months: int = 0,
+             rows_per_month: int = DAYS_PER_MONTH) -> pd.Series:
+    """Total return over ``21 · months`` trading days, skipping the last ``21 · skip_months``
+    (``rows_per_month``: 21 on a daily panel, 1 on a monthly one).
 
     ``momentum[t] = close[t − 21·skip] / close[t − 21·months] − 1`` (a fraction; NaN until
     ``21 · months`` closes precede t). ``skip_months=1`` gives the classic 12-1 momentum.
@@ -48,6 +52,6 @@ def momentum(close: pd.Series, months: int = 12, skip_months: int = 0) -> pd.Ser
     if skip >= n:
         raise ConfigError(f"momentum skip_months ({skip}) must be less than months ({n})")
     out = np.full(len(values), np.nan)
-    momentum_nb(np.ascontiguousarray(values[first:]), DAYS_PER_MONTH * n,
-                DAYS_PER_MONTH * skip, out[first:])
+    k = positive_int(rows_per_month, "rows per month")
+    momentum_nb(np.ascontiguousarray(values[first:]), k * n, k * skip, out[first:])
     return pd.Series(out, index=close.index, name=f"momentum_{n}m")

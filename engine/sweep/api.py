@@ -299,7 +299,7 @@ def finish(problem: SweepProblem, metrics: np.ndarray, monthly: np.ndarray, *, t
     t = time.perf_counter()
     rf = problem.rf[problem.start:problem.stop]
     row = top_ids.size if extra else int(np.flatnonzero(top_ids == by_sharpe)[0])
-    stats = sweep_statistics(sharpe, monthly, daily[row] - rf, options)
+    stats = sweep_statistics(sharpe, monthly, daily[row] - rf, options, periods=problem.periods)
     timings["stats"] = time.perf_counter() - t
     variants = variants_frame(problem, metrics)
     return SweepResult(problem=problem, variants=variants, top=top_ids, top_returns=top_returns,

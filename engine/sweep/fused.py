@@ -75,14 +75,14 @@ _b1_1 = types.boolean[::1]
 _SIG = types.void(RULE_TYPE, _f8_2, _i8_1, _i8_1, _i8_1, _i8_1, _i8_1, _f8_2, _f8_2, _f8_2, _f8_1,
                   types.boolean, _b1_1, _f8_1, types.boolean, types.float64, types.float64,
                   types.boolean, _f8_1, types.int64, types.int64, _i8_1, _f8_1, _f8_2,
-                  types.float32[:, ::1], _f8_2)
+                  types.float32[:, ::1], _f8_2, types.float64)
 
 
 @njit(_SIG, cache=True, nogil=True, parallel=True)
 def fused_nb(rule, close, group, first_fill, offsets, lead, fill_rel, inputs, params,
              sleeve_map, cash_map, has_cash, on_change, band, band_relative, fee, slippage,
              allow_leverage, rf, start, stop, month_last, rf_month, metrics_out, monthly_out,
-             daily_out):
+             daily_out, periods):
     """Run every row of ``params`` (n, P) through rule → simulation → metrics.
 
     close (T, K) total-return closes. group (n,) each variant's signal group g; first_fill (G,)
@@ -97,7 +97,8 @@ def fused_nb(rule, close, group, first_fill, offsets, lead, fill_rel, inputs, pa
     ``start … stop − 1`` (start ≥ every first fill); month_last (M,) the last measured day of
     each month, rf_month (M,) each month's risk-free return. Outputs: metrics_out (n, N_COLS),
     monthly_out (n, M) monthly excess returns, daily_out (n, stop − start) daily returns or
-    (0, ·) for none.
+    (0, ·) for none. periods: rows per year of the panel (252 daily, 12 monthly) for the
+    annualised metrics.
     """
     n = params.shape[0]
     T, K = close.shape
@@ -228,7 +229,7 @@ def fused_nb(rule, close, group, first_fill, offsets, lead, fill_rel, inputs, pa
             for j in range(n_lanes):
                 v = c + (b0 + j) * n_slices
                 acc_get_lane(lanes, j, acc)
-                acc_finalize(acc, out)
+                acc_finalize(acc, out, periods)
                 for i in range(N_OUT):
                     metrics_out[v, i] = out[i]
                 metrics_out[v, REBALANCES] = n_reb[j]
@@ -283,7 +284,7 @@ def run_variants(problem: Any, variants: np.ndarray, *, daily: bool = False) -> 
              _w(on_change, np.bool_), _w(band),
              problem.band_relative, problem.fee, problem.slippage, False, _w(problem.rf),
              problem.start, problem.stop, _w(problem.month_last, np.int64),
-             _w(problem.rf_month), metrics, monthly, daily_out)
+             _w(problem.rf_month), metrics, monthly, daily_out, float(problem.periods))
     return ChunkResult(variants=variants, metrics=metrics, monthly=monthly,
                        daily=daily_out if daily else None)
 

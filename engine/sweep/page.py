@@ -47,7 +47,7 @@ def header(result: Any) -> str:
     p = result.problem
     s, e = p.period
     badge = ' <span class="badge synthetic">synthetic sample</span>' if p.synthetic else ""
-    years = (p.stop - p.start) / 252
+    years = (p.stop - p.start) / getattr(p, "periods", 252)
     dsr = result.stats.dsr
     pbo = result.stats.pbo
     best = result.variants.loc[result.best]
@@ -229,14 +229,16 @@ def dsr_section(result: Any) -> Section:
     best = float(sharpe[result.stats.best])
     if dsr is None:
         return Section("dsr", "Deflated Sharpe Ratio", "<p>Not available.</p>")
+    ppy = dsr.periods_per_year
     items = [
         ("Deflated Sharpe Ratio", f"<b>{esc(pct(dsr.dsr))}</b>"),
         ("Best Sharpe · hurdle SR0", f"{esc(num(dsr.sharpe_annual))} · {esc(num(dsr.sr0_annual))}"
                                      " (annualised)"),
         ("Trials · their Sharpe dispersion", f"{dsr.n_trials:,} · "
-                                              f"{esc(num(dsr.trials_sr_std * math.sqrt(252)))}"),
+                                              f"{esc(num(dsr.trials_sr_std * math.sqrt(ppy)))}"),
         ("Best's skewness · kurtosis", f"{esc(num(dsr.skew))} · {esc(num(dsr.kurtosis))} "
-                                       f"({dsr.n_obs:,} daily returns)"),
+                                       f"({dsr.n_obs:,} {'monthly' if ppy == 12 else 'daily'} "
+                                       "returns)"),
         ("PSR vs 0 (no deflation)", esc(pct(dsr.psr_zero))),
     ]
     refs = result.references

@@ -80,6 +80,7 @@ class SweepProblem:
     source: str = ""
     synthetic: bool = False
     data_hash: str = ""
+    periods: int = 252               #: rows per year (252 daily, 12 on a monthly panel)
 
     @property
     def n_variants(self) -> int:
@@ -271,7 +272,8 @@ def prepare(exp: Any, name: str, grid_spec: GridSpec | Grid = None, *, yes: bool
         fee=float(c.fee), slippage=float(c.slippage), lag=lag, rebalance_pos=idx["rebalance"],
         band_pos=idx["band"], rf=rf, rf_label=exp.rf_label, start=start, stop=T,
         period_reason=reason, month_last=month_last, rf_month=rf_month,
-        source=str(panel.source), synthetic=bool(panel.synthetic), data_hash=panel.data_hash())
+        source=str(panel.source), synthetic=bool(panel.synthetic), data_hash=panel.data_hash(),
+        periods=int(getattr(panel, "periods_per_year", 252)))
 
 
 def variant_params(problem: SweepProblem, variants: Sequence[int]) -> list[Any]:

@@ -91,11 +91,12 @@ def best_variant(sharpe: np.ndarray) -> int:
 
 
 def sweep_statistics(sharpe: np.ndarray, monthly_excess: np.ndarray, best_daily_excess: np.ndarray,
-                     options: StatsOptions = StatsOptions()) -> SweepStats:
+                     options: StatsOptions = StatsOptions(), periods: int = 252) -> SweepStats:
     """Statistics from the sweep's outputs.
 
-    sharpe: (V,) annualised Sharpe of every variant (252 days a year); monthly_excess: (V, M)
-    monthly excess returns; best_daily_excess: the best variant's daily excess returns.
+    sharpe: (V,) annualised Sharpe of every variant (``periods`` rows a year: 252 days, or 12
+    on a monthly panel); monthly_excess: (V, M) monthly excess returns; best_daily_excess: the
+    best variant's excess returns per row.
     """
     sharpe = np.asarray(sharpe, dtype=np.float64)
     notes: list[str] = []
@@ -108,7 +109,7 @@ def sweep_statistics(sharpe: np.ndarray, monthly_excess: np.ndarray, best_daily_
                      "excess returns); they count as trials with Sharpe 0 in the DSR")
     dsr = None
     if np.isfinite(sharpe[best]) and best_daily_excess.size >= 4:
-        dsr = deflated_sharpe_ratio(best_daily_excess, trials, periods_per_year=252)
+        dsr = deflated_sharpe_ratio(best_daily_excess, trials, periods_per_year=periods)
     else:
         notes.append("DSR skipped: the best variant has no Sharpe ratio")
     v, m = monthly_excess.shape

@@ -1,0 +1,107 @@
+"""`rowboat run` and `rowboat sweep` of scripts/configs/rowing_boat_history.toml on the monthly
+long-history sample: offline page and tearsheets with monthly periods, and a sweep whose
+variants equal single backtests with 12 periods a year."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import quantstats as qs
+
+from engine.experiment import load_experiment
+from engine.metrics import summary
+from engine.metrics.summary import quantstats_rf
+from engine.report.run import run_config
+from engine.report.tearsheet import TearsheetJob, quantstats_inputs
+from engine.sim import backtest
+from engine.sweep.api import execute, finish
+from engine.sweep.problem import prepare
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "scripts" / "configs" / "rowing_boat_history.toml"
+
+
+@pytest.fixture(scope="module")
+def exp():
+    return load_experiment(CONFIG)
+
+
+def test_the_history_config_is_monthly_from_the_1970s(exp):
+    assert exp.panel.frequency == "monthly" and exp.panel.synthetic
+    assert exp.period[0] < pd.Timestamp("1976-01-01")
+    assert exp.period[1] == pd.Timestamp("2026-06-30")
+    # decisions at month ends fill at the next month-end close (lag 1)
+    res = exp.results["valuation_tilt"]
+    pos = exp.panel.dates.get_indexer(res.rebalances["decision_date"])
+    assert (exp.panel.dates[pos + 1] == res.rebalances.index).all()
+
+
+def test_tearsheet_inputs_use_monthly_periods(exp):
+    r = exp.returns()
+    rf = exp.rf_returns()
+    job = TearsheetJob("valuation_tilt", r["valuation_tilt"], r["world"], "world", rf, "cash",
+                       "t", Path("x.html"))
+    kw = quantstats_inputs(job)
+    assert kw["periods_per_year"] == 12
+    np.testing.assert_allclose(np.asarray(kw["rf"]), (1 + rf.to_numpy()) ** 12 - 1, rtol=1e-15)
+    m = summary(r["valuation_tilt"], rf)
+    assert m["sharpe"] == pytest.approx(
+        qs.stats.sharpe(kw["returns"], rf=kw["rf"], periods=12), abs=1e-12)
+
+
+@pytest.mark.slow
+def test_run_writes_the_page_and_monthly_tearsheets_offline(tmp_path):
+    out = run_config(CONFIG, out=tmp_path, workers=1, show_progress=False)
+    folder = tmp_path / "rowing_boat_history"
+    page = (folder / "index.html").read_text()
+    assert "monthly" in page and "12 periods a year" in page and "us_valuation" in page
+    metrics = pd.read_csv(folder / "metrics.csv", index_col=0)
+    returns = pd.read_csv(folder / "returns.csv", index_col=0, parse_dates=True)
+    for name in out.metrics.index:
+        sheet = (folder / "tearsheets" / f"{name}.html").read_text()
+        assert "http" not in sheet.replace("http://www.w3.org", "")
+        r = returns[name].dropna()
+        assert metrics.loc[name, "cagr"] == pytest.approx(qs.stats.cagr(r, periods=12),
+                                                          abs=1e-12)
+    assert "Periods/Year" not in page
+
+
+def test_monthly_sweep_variants_equal_single_backtests(exp):
+    problem = prepare(exp, "valuation_tilt", {"shift": "0.25,1.0", "schedule": "monthly"})
+    assert problem.periods == 12
+    metrics, monthly = execute(problem)
+    result = finish(problem, metrics, monthly, top=2)
+    s, e = problem.period
+    cfg = exp.config
+    strat = cfg.strategy("valuation_tilt").strategy
+    c = cfg.costs
+    cagrs = []
+    for v in range(problem.n_variants):
+        params = problem.grid.variant(v)
+        tg = strat.targets(exp.panel, params, cfg.bound_signals("valuation_tilt"),
+                           listed=exp.listed)
+        res = backtest(exp.panel, tg, lag=cfg.run.lag, rebalance=c.rebalance, band=c.band,
+                       band_relative=c.band_relative, fee=c.fee, slippage=c.slippage,
+                       cash=exp.cash)
+        expect = summary(res.returns.loc[s:e], exp.rf.loc[s:e])
+        row = result.variants.loc[v]
+        for k in ("cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar"):
+            assert row[k] == pytest.approx(expect[k], rel=1e-9, abs=1e-12), (v, k)
+        cagrs.append(row["cagr"])
+    assert cagrs[0] != cagrs[1]                           # the shift matters
+    assert result.stats.dsr is None or result.stats.dsr.periods_per_year == 12
+
+
+def test_the_sample_em_fund_is_extended_back_with_the_index(exp):
+    sp = exp.panel.splices["EEM"]
+    assert (sp.index, sp.splice_date) == ("EM", pd.Timestamp("2003-04-30"))
+    em = exp.history.close("em", "tr")
+    assert em.first_valid_index() == pd.Timestamp("1969-12-31")
+    index = exp.history.tr["EM"]
+    before = em.loc[:"2003-04-30"].pct_change().iloc[1:]
+    np.testing.assert_allclose(before.to_numpy(),
+                               (index.loc[:"2003-04-30"].pct_change().iloc[1:] - 0.0068 / 12
+                                ).to_numpy(), rtol=0, atol=1e-12)
+    assert -0.012 < sp.tracking_difference < -0.004
