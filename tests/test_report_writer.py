@@ -75,10 +75,30 @@ def test_csv_format_is_fixed_and_round_trips(tmp_path: Path) -> None:
     write_csv(frame, tmp_path / "x.csv")
     text = (tmp_path / "x.csv").read_text()
     assert text.splitlines()[0] == "date,a,b"
-    assert text.splitlines()[1] == "2020-01-01,0.10000000000000001,1"
+    assert text.splitlines()[1] == "2020-01-01,0.1,1"         # shortest round-trip digits
+    assert text.splitlines()[2] == "2020-01-02,0.3333333333333333,"   # NaN: empty
     assert "\r" not in text
     back = pd.read_csv(tmp_path / "x.csv", index_col=0, parse_dates=True)
     np.testing.assert_array_equal(back["a"].to_numpy(), frame["a"].to_numpy())  # exact
+
+
+def test_fast_csv_round_trips_every_double_and_odd_names(tmp_path: Path) -> None:
+    """The pyarrow path: every double reads back exactly, NaN is empty, names with commas or
+    quotes are quoted as pandas quotes them, integers stay integers."""
+    rng = np.random.default_rng(7)
+    idx = pd.bdate_range("2000-01-03", periods=2000, name="date")
+    x = np.concatenate([rng.normal(0, 0.01, 1990),
+                        [0.0, -0.0, 1e16, 1e-5, 5e-324, 1e22, -1e-7, 1.5e300, np.nan, 1.0]])
+    frame = pd.DataFrame({'a,b "c"': x, "n": np.arange(2000), "w": x[::-1]}, index=idx)
+    write_csv(frame, tmp_path / "fast.csv")
+    frame.to_csv(tmp_path / "pandas.csv", lineterminator="\n")
+    fast = (tmp_path / "fast.csv").read_text()
+    assert fast.splitlines()[0] == (tmp_path / "pandas.csv").read_text().splitlines()[0]
+    back = pd.read_csv(tmp_path / "fast.csv", index_col=0, parse_dates=True)
+    pd.testing.assert_frame_equal(back, frame, check_exact=True, check_freq=False)
+    assert back["n"].dtype == np.int64
+    write_csv(frame, tmp_path / "again.csv")
+    assert (tmp_path / "again.csv").read_bytes() == (tmp_path / "fast.csv").read_bytes()
 
 
 def test_metrics_csv_has_12_digits_and_iso_dates(tmp_path: Path) -> None:

@@ -39,17 +39,23 @@ def main(args: argparse.Namespace) -> int:
                           "(e.g. scripts/configs/rowing_boat.toml)")
     if args.workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {args.workers}")
-    out = run_config(args.config, data=args.data, out=args.out, start=args.start, end=args.end,
-                     backend=args.backend, force=args.force, tearsheets=args.tearsheets,
-                     workers=args.workers, show_progress=not args.quiet,
-                     argv=["rowboat", *sys.argv[1:]],
-                     # the table appears as soon as the backtests are measured
-                     on_measured=None if args.quiet else print_summary)
-    if not args.quiet:
+
+    def ready(out) -> None:   # the page is in place; tearsheets may still be rendering
+        if args.quiet:
+            return
         for line in out.experiment.config.binding_lines():
             print(f"signal: {line}")
         for line in data_lines(out.experiment):
             print(f"data: {line}")
+        print(f"page: {out.index}", flush=True)
+
+    out = run_config(args.config, data=args.data, out=args.out, start=args.start, end=args.end,
+                     backend=args.backend, force=args.force, tearsheets=args.tearsheets,
+                     workers=args.workers, show_progress=not args.quiet,
+                     argv=["rowboat", *sys.argv[1:]], on_ready=ready,
+                     # the summary table appears as soon as the backtests are measured
+                     on_measured=None if args.quiet else print_summary)
+    if not args.quiet:
         print(closing_line(out))
     print(out.index)
     return 0

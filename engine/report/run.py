@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -30,11 +30,12 @@ from engine.report import experiment_view as view
 from engine.report.quiet import quiet
 from engine.report.run_page import RunPage, build_run_page
 from engine.report.scorecard import calendar_table, scorecard
-from engine.report.tearsheet import render, start_pool, tearsheet_jobs
+from engine.report.run_tearsheets import FAILED, Tearsheets, mark_pending, write_atomic
+from engine.report.tearsheet import start_pool, tearsheet_jobs
 from engine.report.terminal import progress
 from engine.report.writer import (atomic_folder, check_target, config_digest, git_commit,
-                                  package_versions, safe_name, write_csv, write_manifest,
-                                  write_metrics_csv)
+                                  manifest_text, package_versions, safe_name, write_csv,
+                                  write_manifest, write_metrics_csv)
 
 
 @dataclass(frozen=True)
@@ -64,11 +65,14 @@ def run_config(config: str | Path | Any, *, data: str | None = None, out: str | 
                start: str | None = None, end: str | None = None, backend: str = "numba",
                force: bool = False, tearsheets: bool = True, workers: int = 2,
                show_progress: bool = True, argv: list[str] | None = None,
+               on_ready: Callable[[RunOutput], None] | None = None,
                on_measured: Callable[[str, pd.DataFrame, str], None] | None = None) -> RunOutput:
     """Run a config (path or ``Config``) and write ``<out>/<run name>/``; see the module doc.
 
     ``data`` overrides the config's ``[data] source`` ("sample", "yahoo" or a folder).
     ``workers``: processes building the quantstats tearsheets (1 = in this process).
+    ``on_ready(output)`` is called as soon as the folder is in place (page, tables, cached
+    tearsheets), before the tearsheets that were not cached have finished rendering.
     ``on_measured(name, metrics, benchmark)`` is called as soon as the backtests are measured,
     before the page and the tearsheets (the terminal prints its summary table there).
     Raises :class:`~engine.errors.UserError` subclasses for bad configs/data/targets.
@@ -91,14 +95,21 @@ def run_config(config: str | Path | Any, *, data: str | None = None, out: str | 
                               backend=backend)
         bar.update(task, total=1, completed=1)
         timings["experiment"] = time.perf_counter() - t0
-        path = write_results(exp, target, name=_config_name(cfg), force=force,
-                             tearsheets=tearsheets, pool=pool, bar=bar, timings=timings,
-                             config_text=config_text, config_path=config if is_path else None,
-                             data_override=data, argv=argv, t_start=t0,
-                             on_measured=on_measured)
-    metrics = pd.read_csv(path / "metrics.csv", index_col=0)
-    return RunOutput(path=path, metrics=metrics, benchmark=exp.benchmark, experiment=exp,
-                     timings=timings)
+        outputs: list[RunOutput] = []
+
+        def ready(path: Path) -> None:
+            metrics = pd.read_csv(path / "metrics.csv", index_col=0)
+            outputs.append(RunOutput(path=path, metrics=metrics, benchmark=exp.benchmark,
+                                     experiment=exp, timings=timings))
+            if on_ready is not None:
+                on_ready(outputs[0])
+
+        write_results(exp, target, name=_config_name(cfg), force=force,
+                      tearsheets=tearsheets, pool=pool, bar=bar, timings=timings,
+                      config_text=config_text, config_path=config if is_path else None,
+                      data_override=data, argv=argv, t_start=t0, on_ready=ready,
+                      on_measured=on_measured)
+    return outputs[0]
 
 
 @contextmanager
@@ -128,14 +139,17 @@ def write_results(exp: Any, target: Path, *, name: str | None = None, force: boo
                   config_text: str | None = None, config_path: str | Path | None = None,
                   data_override: str | None = None, argv: list[str] | None = None,
                   t_start: float | None = None,
+                  on_ready: Callable[[Path], None] | None = None,
                   on_measured: Callable[[str, pd.DataFrame, str], None] | None = None) -> Path:
     """Write every file of a run folder for ``exp`` (an Experiment, with or without a config) into
     ``target``, atomically. Tearsheets render in ``pool`` (None: in this process) while this
     process writes the tables and draws the page.
 
     ``t_start``: ``time.perf_counter()`` when the run began (for the manifest's total time).
-    ``on_measured(name, metrics, benchmark)``: called once the scorecard exists (see
-    :func:`run_config`).
+    ``on_ready(target)`` is called once the folder is in place, before waiting for the
+    tearsheets that were not in the cache (see :mod:`engine.report.run_tearsheets`).
+    ``on_measured(name, metrics, benchmark)``: called once the scorecard exists, before any
+    tearsheet or page work (see :func:`run_config`).
     """
     timings = {} if timings is None else timings
     t0 = time.perf_counter()
@@ -146,16 +160,14 @@ def write_results(exp: Any, target: Path, *, name: str | None = None, force: boo
     timings["metrics"] = time.perf_counter() - t0
     if on_measured is not None:
         on_measured(name, metrics, exp.benchmark)
-    with atomic_folder(target, force=force) as tmp:
-        jobs, futures = [], {}
-        t_ts = time.perf_counter()
-        if tearsheets:
-            (tmp / "tearsheets").mkdir()
-            jobs = tearsheet_jobs(returns, exp.benchmark, exp.rf, exp.rf_label,
-                                  tmp / "tearsheets", files)
-            if pool is not None:
-                futures = {pool.submit(render, job): job.strategy for job in jobs}
-        try:
+    sheets: Tearsheets | None = None
+    try:
+        with atomic_folder(target, force=force) as tmp:
+            if tearsheets:
+                (tmp / "tearsheets").mkdir()
+                jobs = tearsheet_jobs(returns, exp.benchmark, exp.rf, exp.rf_label,
+                                      tmp / "tearsheets", files)
+                sheets = Tearsheets.start(jobs, files, tmp / "tearsheets", pool, target.parent)
             t1 = time.perf_counter()
             _write_tables(exp, tmp, returns, metrics)
             timings["tables"] = time.perf_counter() - t1
@@ -173,26 +185,37 @@ def write_results(exp: Any, target: Path, *, name: str | None = None, force: boo
                 else {},
                 descriptions=view.descriptions(exp), theses=view.theses(exp),
                 footer=_footer(exp))
-            (tmp / "index.html").write_text(build_run_page(page), encoding="utf-8")
+            html = build_run_page(page)
+            pending = sheets.pending_links() if sheets is not None else []
+            (tmp / "index.html").write_text(mark_pending(html, pending), encoding="utf-8")
             if bar:
                 bar.update(task, completed=1)
             timings["page"] = time.perf_counter() - t1
-            if jobs:
-                task = bar.add_task("quantstats tearsheets", total=len(jobs)) if bar else None
-                done = (render(job) for job in jobs) if pool is None else \
-                    (fut.result() for fut in as_completed(futures))
-                for _ in done:
-                    if bar:
-                        bar.advance(task)
-                timings["tearsheets"] = time.perf_counter() - t_ts
-        except BaseException:
-            for fut in futures:
-                fut.cancel()
-            raise
-        timings["total"] = time.perf_counter() - t_start
-        manifest = _manifest(exp, name, returns, timings, config_text, config_path,
-                             data_override, argv, files if tearsheets else {})
-        write_manifest(tmp / "manifest.json", manifest)
+            timings["total"] = time.perf_counter() - t_start
+            manifest = _manifest(exp, name, returns, timings, config_text, config_path,
+                                 data_override, argv, files if tearsheets else {})
+            write_manifest(tmp / "manifest.json", manifest)
+        # the folder is in place: the page opens while the remaining tearsheets render
+        if on_ready is not None:
+            on_ready(target)
+        if sheets is not None and sheets.missing:
+            task = bar.add_task("quantstats tearsheets", total=len(sheets.missing)) \
+                if bar else None
+            try:
+                sheets.deliver(target / "tearsheets",
+                               on_done=(lambda _: bar.advance(task)) if bar else None)
+            except BaseException:
+                write_atomic(target / "index.html", mark_pending(html, pending, FAILED))
+                raise
+            write_atomic(target / "index.html", html)
+        if sheets is not None:
+            timings.update(sheets.timings())
+            timings["total"] = time.perf_counter() - t_start
+            manifest["timings_s"] = _timings(exp, timings)
+            write_atomic(target / "manifest.json", manifest_text(manifest))
+    finally:
+        if sheets is not None:
+            sheets.cancel()
     return target
 
 
@@ -260,6 +283,9 @@ def _manifest(exp: Any, name: str, returns: pd.DataFrame, timings: dict[str, flo
         "git_commit": git_commit(),
         "command": list(argv) if argv is not None else list(sys.argv),
         "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "timings_s": {k: round(v, 3) for k, v in {**getattr(exp, "timings", {}),
-                                                  **timings}.items()},
+        "timings_s": _timings(exp, timings),
     }
+
+
+def _timings(exp: Any, timings: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 3) for k, v in {**getattr(exp, "timings", {}), **timings}.items()}

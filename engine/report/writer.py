@@ -26,7 +26,9 @@ from engine import names
 
 #: Floats in metrics.csv: 12 significant digits (rounding far below the 1e-9 agreement bound).
 METRICS_FLOAT = "%.12g"
-#: Floats in returns/weights/signals CSVs: round-trip precision.
+#: Floats in returns/weights/signals CSVs: round-trip precision. Written by pyarrow's CSV
+#: writer as the shortest digits that read back to the same double (0.1, not
+#: 0.10000000000000001); this format string is pandas' fallback for frames pyarrow cannot take.
 SERIES_FLOAT = "%.17g"
 
 PACKAGES = ("rowboat", "numpy", "pandas", "numba", "vectorbt", "quantstats", "matplotlib",
@@ -92,8 +94,16 @@ def atomic_folder(target: Path, *, force: bool = False) -> Iterator[Path]:
 
 
 def write_csv(frame: pd.DataFrame, path: Path, *, float_format: str = SERIES_FLOAT) -> None:
-    """Write a frame with a fixed float format, ISO dates and "\\n" line endings."""
+    """Write a frame with a fixed float format, ISO dates and "\\n" line endings.
+
+    With the default ``SERIES_FLOAT``, a frame of numbers on a date index (returns, weights,
+    signals) goes through pyarrow's CSV writer (~10× faster than pandas): floats as their
+    shortest round-trip digits, NaN as an empty field. Anything else (text columns, another
+    float format) through pandas.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    if float_format == SERIES_FLOAT and _write_numeric_csv(frame, path):
+        return
     out = frame.copy()
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
@@ -102,6 +112,37 @@ def write_csv(frame: pd.DataFrame, path: Path, *, float_format: str = SERIES_FLO
         out.index = out.index.strftime("%Y-%m-%d")
         out.index.name = frame.index.name or "date"
     out.to_csv(path, float_format=float_format, lineterminator="\n", na_rep="")
+
+
+def _write_numeric_csv(frame: pd.DataFrame, path: Path) -> bool:
+    """The fast path of :func:`write_csv`; False (nothing written) when it does not apply."""
+    idx = frame.index
+    if not isinstance(idx, pd.DatetimeIndex) or (len(idx) and not (idx == idx.normalize()).all()):
+        return False
+    if not all(pd.api.types.is_float_dtype(t) or (pd.api.types.is_integer_dtype(t)
+                                                  and not pd.api.types.is_bool_dtype(t))
+               for t in frame.dtypes):
+        return False
+    import csv
+    import io
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    head = io.StringIO()
+    csv.writer(head, lineterminator="\n").writerow(
+        [frame.index.name or "date", *[str(c) for c in frame.columns]])
+    cols = {"0": pa.array(idx.values.astype("datetime64[D]"))}
+    for i, col in enumerate(frame.columns):
+        values = frame[col].to_numpy()
+        cols[str(i + 1)] = pa.array(values, from_pandas=bool(np.issubdtype(values.dtype,
+                                                                           np.floating)))
+    body = io.BytesIO()
+    pacsv.write_csv(pa.table(cols), body, pacsv.WriteOptions(include_header=False,
+                                                             quoting_style="none"))
+    path.write_bytes(head.getvalue().encode("utf-8") + body.getvalue())
+    return True
 
 
 def write_metrics_csv(metrics: pd.DataFrame, path: Path) -> None:
@@ -159,10 +200,14 @@ def _jsonable(value: object) -> object:
     return str(value)
 
 
+def manifest_text(manifest: Mapping[str, object]) -> str:
+    """manifest.json's text: sorted keys, 2-space indent, dates as ISO strings."""
+    return json.dumps(_jsonable(manifest), indent=2, sort_keys=True) + "\n"
+
+
 def write_manifest(path: Path, manifest: Mapping[str, object]) -> None:
     """manifest.json: sorted keys, 2-space indent, dates as ISO strings."""
-    path.write_text(json.dumps(_jsonable(manifest), indent=2, sort_keys=True) + "\n",
-                    encoding="utf-8")
+    path.write_text(manifest_text(manifest), encoding="utf-8")
 
 
 def read_manifest(path: Path) -> dict:

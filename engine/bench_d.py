@@ -1,0 +1,119 @@
+"""Benchmark Task D: end to end as a user runs it, each command in its own process.
+
+The ETF config (``scripts/configs/rowing_boat_etfs.toml`` on ../shared/data/prices; the sample
+config when that folder is absent, and the JSON says so):
+
+* ``page_s``: ``rowboat run CONFIG --no-tearsheets`` (warm: numba's cache and the OS file cache
+  filled by a first, untimed run; the median of the timed runs);
+* ``full_s``: ``rowboat run CONFIG`` with tearsheets and an empty tearsheet cache (cold);
+* ``rerun_s``: the same again with nothing changed (the cache is warm; median);
+* ``peer_s``: the peer — one Python process (:func:`peer`) that runs the same eight backtests
+  through vectorbt (``backend="vectorbt"``: the same target weights through
+  ``Portfolio.from_orders``) and writes the same eight quantstats tearsheets with
+  ``quantstats.reports.html``, one after the other, as a script would.
+
+``full_ratio = peer_s / full_s``, ``rerun_ratio = peer_s / rerun_s``. Wall seconds of whole
+processes (interpreter start and imports included). This module is imported only by
+``engine.bench``, never by ``rowboat run``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from engine.bench import ROOT, SHARED_PRICES
+
+ETF_CONFIG = ROOT / "scripts" / "configs" / "rowing_boat_etfs.toml"
+SAMPLE_CONFIG = ROOT / "scripts" / "configs" / "rowing_boat.toml"
+ETF_TICKERS = ("MGK", "SPY", "ACWX", "EEM", "ACWI", "BIL", "AGG")
+
+
+def config_path() -> tuple[Path, str]:
+    """The config Task D runs, and a description of its data."""
+    if all((SHARED_PRICES / f"{t}.csv").exists() for t in ETF_TICKERS):
+        return ETF_CONFIG, f"real: {ETF_CONFIG.name} on {SHARED_PRICES}"
+    return SAMPLE_CONFIG, f"synthetic sample ({SAMPLE_CONFIG.name}; {SHARED_PRICES} not found)"
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    """Wall seconds of one process; a failure is an error with its stderr."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return seconds
+
+
+def peer(config: Path, out: Path) -> None:
+    """The peer script: eight vectorbt backtests, eight quantstats tearsheets, one process."""
+    import quantstats as qs
+
+    from engine.experiment import load_experiment
+    from engine.report.quiet import quiet
+    from engine.report.tearsheet import quantstats_inputs, tearsheet_jobs
+
+    quiet()
+    exp = load_experiment(config, backend="vectorbt")
+    returns = exp.returns()
+    out.mkdir(parents=True, exist_ok=True)
+    files = {n: f"{n}.html" for n in returns.columns}
+    for job in tearsheet_jobs(returns, exp.benchmark, exp.rf, exp.rf_label, out, files):
+        qs.reports.html(output=str(job.path), **quantstats_inputs(job))
+
+
+def run_task_d(quick: bool = False, runs: int = 3) -> dict:
+    """Task D's numbers (see the module doc)."""
+    config, desc = config_path()
+    runs = 1 if quick else max(1, runs)
+    with tempfile.TemporaryDirectory(prefix="rowboat-task-d-") as tmp:
+        base = Path(tmp)
+        env = dict(os.environ, PYTHONWARNINGS="ignore",
+                   ROWBOAT_TEARSHEET_CACHE=str(base / "cache"))
+        run = [sys.executable, "-m", "engine.cli", "run", str(config), "--out",
+               str(base / "out"), "--force", "--quiet"]
+        timed(run + ["--no-tearsheets"], env)                     # warm-up, untimed
+        page = [timed(run + ["--no-tearsheets"], env) for _ in range(runs)]
+        shutil.rmtree(base / "cache", ignore_errors=True)
+        full = timed(run, env)
+        rerun = [timed(run, env) for _ in range(runs)]
+        peer_s = timed([sys.executable, "-m", "engine.bench_d", "--peer", str(config),
+                        str(base / "peer")], env)
+    full_s, rerun_s = full, statistics.median(rerun)
+    return {"page_s": statistics.median(page), "full_s": full_s, "rerun_s": rerun_s,
+            "peer_s": peer_s, "full_ratio": peer_s / full_s, "rerun_ratio": peer_s / rerun_s,
+            "page_runs": page, "rerun_runs": rerun, "config": config.name, "data": desc,
+            "workers": 2, "quick": quick,
+            "timed": "wall seconds of whole processes; page and rerun: median of the runs"}
+
+
+def worker(quick: bool, out: Path | None = None) -> dict:
+    """For ``engine.bench``: Task D from its own process (``out`` is unused)."""
+    return run_task_d(quick=quick)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m engine.bench_d",
+                                     description="Task D: rowboat run vs a vectorbt + quantstats "
+                                                 "script, end to end (JSON out)")
+    parser.add_argument("--peer", nargs=2, metavar=("CONFIG", "OUT"),
+                        help="run the peer script only (what Task D times)")
+    parser.add_argument("--quick", action="store_true", help="one run of each")
+    args = parser.parse_args(argv)
+    if args.peer:
+        peer(Path(args.peer[0]), Path(args.peer[1]))
+        return 0
+    print(json.dumps({"task_d": run_task_d(quick=args.quick)}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

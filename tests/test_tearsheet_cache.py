@@ -1,0 +1,184 @@
+"""Tearsheets only when they change: the content-addressed cache, the page that opens before the
+tearsheets are done, and quantstats' render cuts that keep its bytes."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.report import tearsheet_cache
+from engine.report.run_tearsheets import PENDING, mark_pending
+from engine.report.tearsheet import tearsheet_jobs
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONFIG = """
+[run]
+name = "cached"
+benchmark = "world"
+risk_free = "cash"
+start = "2021-01-04"
+
+[data]
+source = "sample"
+
+[[strategy]]
+name = "world"
+rule = "world"
+
+[[strategy]]
+name = "us_only"
+rule = "us_only"
+"""
+
+
+def _jobs(tmp_path: Path, seed: int = 3, rf: float = 8e-5):
+    idx = pd.bdate_range("2019-01-01", periods=300)
+    rng = np.random.default_rng(seed)
+    r = pd.DataFrame(rng.normal(4e-4, 0.01, (len(idx), 2)), index=idx, columns=["bench", "rule"])
+    return tearsheet_jobs(r, "bench", pd.Series(rf, index=idx), "cash (CASH)", tmp_path,
+                          {"bench": "bench.html", "rule": "rule.html"})
+
+
+def test_key_is_stable_and_changes_with_every_input(tmp_path: Path) -> None:
+    base = _jobs(tmp_path)[1]
+    key = tearsheet_cache.cache_key(base)
+    assert key == tearsheet_cache.cache_key(_jobs(tmp_path / "other")[1])   # path not in it
+    r2 = base.returns.copy()
+    r2.iloc[-1] += 1e-15                                            # one ulp-sized change
+    changed = [
+        dataclasses.replace(base, returns=r2),
+        dataclasses.replace(base, benchmark=base.benchmark * 1.0000001),
+        dataclasses.replace(base, rf_daily=base.rf_daily * 2),
+        dataclasses.replace(base, rf_daily=None),
+        dataclasses.replace(base, title=base.title + " "),
+        dataclasses.replace(base, rf_label="bonds"),
+        dataclasses.replace(base, returns=base.returns.iloc[1:], benchmark=base.benchmark.iloc[1:]),
+        _jobs(tmp_path)[0],                                          # the benchmark's own sheet
+    ]
+    keys = {tearsheet_cache.cache_key(j) for j in changed}
+    assert key not in keys and len(keys) == len(changed)
+
+
+def test_key_changes_with_the_tearsheet_code(tmp_path: Path, monkeypatch) -> None:
+    job = _jobs(tmp_path)[1]
+    key = tearsheet_cache.cache_key(job)
+    code = tmp_path / "report"
+    code.mkdir()
+    for f in tearsheet_cache._REPORT.glob("*.py"):
+        (code / f.name).write_bytes(f.read_bytes())
+    monkeypatch.setattr(tearsheet_cache, "_REPORT", code)
+    tearsheet_cache.code_digest.cache_clear()
+    try:
+        assert tearsheet_cache.cache_key(job) == key
+        (code / "tearsheet_fixes.py").write_text("# a post-processing step\n")   # a new module
+        tearsheet_cache.code_digest.cache_clear()
+        assert tearsheet_cache.cache_key(job) != key
+    finally:
+        tearsheet_cache.code_digest.cache_clear()
+
+
+def test_cache_off_and_unwritable(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(tearsheet_cache.CACHE_ENV, "off")
+    assert tearsheet_cache.cache_dir() is None
+    monkeypatch.setenv(tearsheet_cache.CACHE_ENV, str(tmp_path / "c"))
+    assert tearsheet_cache.cache_dir() == tmp_path / "c"
+
+
+def test_mark_pending_marks_only_the_given_links() -> None:
+    html = ('<p><a href="tearsheets/a.html" title="t">a</a> <a href="tearsheets/b.html">b</a>'
+            '</p><li><a class="x" href="tearsheets/a.html">a</a></li>')
+    out = mark_pending(html, ["tearsheets/a.html"])
+    assert out.count(PENDING) == 2
+    assert f'>a</a>{PENDING} <a href="tearsheets/b.html">b</a></p>' in out
+    assert out.replace(PENDING, "") == html
+    assert mark_pending(html, []) == html
+
+
+#: one run in a fresh interpreter (as a user runs it: the page is drawn before quantstats is
+#: imported), tearsheets rendered in-process after the page; prints what ``on_ready`` saw and
+#: which tearsheets were rendered, as JSON
+SCRIPT = textwrap.dedent("""
+    import json, sys
+    from pathlib import Path
+    from engine.report import run_tearsheets
+    from engine.report.run import run_config
+    from engine.report.run_tearsheets import PENDING
+    rendered, seen = [], {}
+    real = run_tearsheets.render
+    def counting(job):
+        rendered.append(job.strategy)
+        return real(job)
+    run_tearsheets.render = counting
+    def ready(out):
+        page = (out.path / "index.html").read_text(encoding="utf-8")
+        seen["pending"] = page.count(PENDING) / max(1, page.count('href="tearsheets/'))
+        seen["sheets"] = sorted(p.name for p in (out.path / "tearsheets").glob("*.html"))
+        seen["rendered"] = list(rendered)
+    out = run_config(sys.argv[1], out=sys.argv[2], force=True, tearsheets=True, workers=1,
+                     show_progress=False, on_ready=ready)
+    print(json.dumps({"seen": seen, "rendered": sorted(rendered), "path": str(out.path)}))
+""")
+
+
+def _run(cfg: Path, out: Path, cache: Path) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **{tearsheet_cache.CACHE_ENV: str(cache)})
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(cfg), str(out)], env=env,
+                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_rerun_copies_tearsheets_and_gives_the_same_bytes(tmp_path: Path) -> None:
+    """Cold run: the page is in place (tearsheets marked pending) before they render; rerun:
+    nothing renders, and every file but the manifest is byte-identical."""
+    cache = tmp_path / "cache"
+    cfg = tmp_path / "cached.toml"
+    cfg.write_text(CONFIG, encoding="utf-8")
+    first = _run(cfg, tmp_path / "a", cache)
+    assert first["rendered"] == ["us_only", "world"]
+    assert first["seen"] == {"pending": 1, "sheets": [], "rendered": []}  # every link marked
+    cold = Path(first["path"])
+    assert PENDING not in (cold / "index.html").read_text(encoding="utf-8")
+
+    second = _run(cfg, tmp_path / "b", cache)
+    assert second["rendered"] == []
+    assert second["seen"] == {"pending": 0, "sheets": ["us_only.html", "world.html"],
+                              "rendered": []}
+    warm = Path(second["path"])
+    files = sorted(p.relative_to(cold) for p in cold.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(warm) for p in warm.rglob("*") if p.is_file())
+    for rel in files:
+        if rel.name != "manifest.json":
+            assert (cold / rel).read_bytes() == (warm / rel).read_bytes(), rel
+    timings = json.loads((warm / "manifest.json").read_text())["timings_s"]
+    assert (timings["tearsheets_cached"], timings["tearsheets_rendered"]) == (2, 0)
+    assert not list(tmp_path.glob("*/.tearsheets-*"))           # staging removed
+
+    # a changed strategy (another period) renders again: the cache is keyed on content
+    cfg.write_text(CONFIG.replace("2021-01-04", "2021-02-01"), encoding="utf-8")
+    assert _run(cfg, tmp_path / "c", cache)["rendered"] == ["us_only", "world"]
+
+
+@pytest.mark.slow
+def test_render_cuts_keep_quantstats_bytes(tmp_path: Path, monkeypatch) -> None:
+    """quantstats with and without :func:`fast_quantstats` writes the same file."""
+    from engine.report import tearsheet
+
+    job = _jobs(tmp_path)[1]
+    fast = dataclasses.replace(job, path=tmp_path / "fast.html")
+    slow = dataclasses.replace(job, path=tmp_path / "slow.html")
+    tearsheet.render(fast)
+    monkeypatch.setattr(tearsheet, "fast_quantstats", nullcontext)
+    tearsheet.render(slow)
+    assert fast.path.read_bytes() == slow.path.read_bytes()
