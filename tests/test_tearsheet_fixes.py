@@ -198,6 +198,28 @@ def test_rendered_sheet_has_none_of_the_bugs(sheet: tuple[str, pd.DataFrame]) ->
     assert tearsheet_problems(html, r.index) == []
 
 
+def test_cache_key_follows_the_metrics_the_fixes_read(tmp_path: Path, monkeypatch) -> None:
+    """A cached tearsheet is redrawn when engine/metrics (drawdown periods) changes."""
+    from engine.report import tearsheet_cache
+
+    r = _returns(years=1)
+    job = tearsheet_jobs(r, "bench", None, "0", tmp_path, {"bench": "b.html", "rule": "r.html"})[1]
+    key = tearsheet_cache.cache_key(job)
+    code = tmp_path / "metrics"
+    code.mkdir()
+    for f in tearsheet_cache._METRICS.glob("*.py"):
+        (code / f.name).write_bytes(f.read_bytes())
+    monkeypatch.setattr(tearsheet_cache, "_METRICS", code)
+    tearsheet_cache.code_digest.cache_clear()
+    try:
+        assert tearsheet_cache.cache_key(job) == key
+        (code / "drawdowns.py").write_text("# another convention\n")
+        tearsheet_cache.code_digest.cache_clear()
+        assert tearsheet_cache.cache_key(job) != key
+    finally:
+        tearsheet_cache.code_digest.cache_clear()
+
+
 # ---------------------------------------------------------------------------- real configs
 def _config_tearsheets(config: Path, out: Path, data: str | None = None) -> dict[str, str]:
     from engine.experiment import load_experiment

@@ -37,6 +37,8 @@ KEY_VERSION = b"rowboat-tearsheet-cache-1"
 MAX_AGE_DAYS = 30
 
 _REPORT = Path(__file__).resolve().parent
+#: engine/metrics: the tearsheet fixes read its drawdown periods and monthly tables
+_METRICS = _REPORT.parent / "metrics"
 
 
 def cache_dir() -> Path | None:
@@ -59,8 +61,7 @@ def code_digest() -> bytes:
     h = hashlib.sha256(KEY_VERSION)
     for f in sorted(_REPORT.rglob("*.py")):
         h.update(f.relative_to(_REPORT).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
-    # the tearsheet fixes read drawdowns and monthly tables from engine/metrics
-    for f in sorted((_REPORT.parent / "metrics").glob("*.py")):
+    for f in sorted(_METRICS.glob("*.py")):
         h.update(b"metrics/" + f.name.encode() + b"\0" + f.read_bytes() + b"\0")
     for dist in ("quantstats", "matplotlib", "pandas", "numpy", "seaborn", "tabulate"):
         try:
