@@ -1,4 +1,4 @@
-"""The ``rowboat`` command: ``run | compare | sweep | data | bench``.
+"""The ``rowboat`` command: ``run | today | compare | sweep | data | bench``.
 
 Each sub-command lives in its own module exposing ``configure(parser)`` and ``main(args) -> int``;
 this file only dispatches, imports lazily (so ``rowboat --help`` is fast), and turns a
@@ -15,6 +15,8 @@ import warnings
 #: sub-command → (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("engine.report.cli_run", "run a config: backtest every strategy, write results/<name>/"),
+    "today": ("engine.report.cli_today", "where the signals stand now and what each strategy "
+              "holds (prints; writes nothing)"),
     "compare": ("engine.report.cli_compare", "one comparison page across several run folders"),
     "sweep": ("engine.sweep.cli", "parameter sweep of one strategy with overfitting statistics"),
     "data": ("engine.data.cli", "check a data folder, fetch Yahoo data, show a universe"),
@@ -46,6 +48,26 @@ def version_text() -> str:
     return f"rowboat {__version__} (quantstats {qs}, Python {platform.python_version()})"
 
 
+def _one_line_data_warnings() -> None:
+    """Our own DataWarnings print as ``rowboat: warning: MESSAGE`` (one line, like errors),
+    not in Python's ``file:line: DataWarning: …`` form with a source line."""
+    from engine.errors import DataWarning
+
+    shown = warnings.showwarning
+    if getattr(shown, "rowboat", False):
+        return
+
+    def show(message, category, filename, lineno,  # type: ignore[no-untyped-def]
+             file=None, line=None):
+        if issubclass(category, DataWarning):
+            print(f"rowboat: warning: {message}", file=sys.stderr if file is None else file)
+            return
+        shown(message, category, filename, lineno, file, line)
+
+    show.rowboat = True  # type: ignore[attr-defined]
+    warnings.showwarning = show
+
+
 def build_parser(command: str | None = None) -> tuple[argparse.ArgumentParser, object | None]:
     """The parser; only ``command``'s module is imported (and configured)."""
     parser = argparse.ArgumentParser(
@@ -66,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     from engine.errors import UserError
 
     _quiet_third_party()
+    _one_line_data_warnings()
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), None)
     parser, module = build_parser(command if command in COMMANDS else None)

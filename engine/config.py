@@ -2,12 +2,15 @@
 
 One file per experiment::
 
-    [run]        name, start, end, benchmark (a [[strategy]] name), lag, risk_free
+    [run]        name, start (the first MEASURED day), end, benchmark (a [[strategy]] name),
+                 lag, risk_free, risk_free_converted
     [data]       source ("sample" | "sample_history" | "yahoo" | a folder or a CSV/Parquet file,
-                 relative to the config file), seed (samples only), base_currency, fx,
-                 ffill_limit, offline, cache_dir, max_age_days (Yahoo: days a cache may lag
-                 when not refreshed), frequency ("daily" | "weekly" | "monthly": resample to
-                 period closes; default: inferred, files must agree)
+                 relative to the config file), seed (samples only), base_currency, fx, local
+                 (tickers already in the base currency: not converted), price_only (tickers
+                 whose files hold price levels, e.g. ["^GSPC"]), ffill_limit, offline,
+                 cache_dir, max_age_days (Yahoo: days a cache may lag when not refreshed),
+                 frequency ("daily" | "weekly" | "monthly": resample to period closes;
+                 default: inferred, files must agree)
     [data.series.NAME]  file, column, kind ("price" | "total_return" | "rate" | "indicator"),
                  dividends, lag (periods) — statistics files (``engine.data.statfiles``)
     [sleeves]    role = "TICKER" | ["T1", "T2"] (equal weights) | {T1 = 0.6, T2 = 0.4} |
@@ -22,7 +25,12 @@ One file per experiment::
 Units: costs are given in basis points and held here as fractions (``CostsConfig.fee``); the band
 is a fraction in the file and here. ``lag`` is in rows of the panel — trading days, or months on
 a monthly panel (1 = decide at a close, fill at the next; 0 only when asked for). ``risk_free``
-is a sleeve role (its returns are the risk-free rate for Sharpe and Sortino) or 0. Dates are ISO dates (quoted or bare TOML dates).
+is a sleeve role or a ticker of ``[data] local`` (its returns are the risk-free rate for Sharpe
+and Sortino) or 0. With a ``base_currency`` the risk-free series must be a local one — every
+ticker behind it listed in ``[data] local`` (not FX-converted) — unless ``risk_free_converted =
+true`` says to use a converted series anyway (a US-dollar bill fund in pounds carries the
+currency's ~8 % a year volatility; a pound cash fund ~0.3 %). Dates are ISO dates (quoted or
+bare TOML dates).
 
 Every error is a :class:`~engine.errors.ConfigError` that names the file, the section and the key,
 and says what to write instead. Unknown sections and keys are errors that list the valid ones.
@@ -54,9 +62,9 @@ from strategies.params import REBALANCE_MODES
 from strategies.signals import SignalSpec
 
 SECTIONS = ("run", "data", "sleeves", "signals", "costs", "strategy")
-RUN_KEYS = ("name", "start", "end", "benchmark", "lag", "risk_free")
-DATA_KEYS = ("source", "seed", "base_currency", "fx", "ffill_limit", "offline", "cache_dir",
-             "max_age_days", "frequency", "series")
+RUN_KEYS = ("name", "start", "end", "benchmark", "lag", "risk_free", "risk_free_converted")
+DATA_KEYS = ("source", "seed", "base_currency", "fx", "local", "price_only", "ffill_limit",
+             "offline", "cache_dir", "max_age_days", "frequency", "series")
 SERIES_KEYS = ("file", "column", "kind", "dividends", "lag")
 COSTS_KEYS = ("fee_bps", "slippage_bps", "rebalance", "band", "band_relative")
 
@@ -69,7 +77,9 @@ __all__ = ["Config", "CostsConfig", "DataConfig", "RunConfig", "StrategyConfig",
 
 @dataclass(frozen=True)
 class RunConfig:
-    """``[run]``. ``start``/``end`` None = the data's range. ``risk_free`` None = 0."""
+    """``[run]``. ``start`` is the first MEASURED day (every strategy already invested on it);
+    ``start``/``end`` None = the data's range. ``risk_free`` None = 0; a sleeve role or a
+    ``[data] local`` ticker. ``risk_free_converted``: use an FX-converted risk-free series."""
 
     name: str
     start: pd.Timestamp | None = None
@@ -77,6 +87,7 @@ class RunConfig:
     benchmark: str = ""
     lag: int = 1
     risk_free: str | None = None
+    risk_free_converted: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,8 @@ class DataConfig:
     offline: bool = False
     cache_dir: str | None = None
     max_age_days: int | None = None
+    local: tuple[str, ...] = ()
+    price_only: tuple[str, ...] = ()
     frequency: str | None = None
     series: Mapping[str, SeriesFile] = field(default_factory=dict)
 
@@ -220,7 +233,7 @@ def config_from_dict(raw: Mapping[str, Any], *, path: Path | None = None,
     signals = parse_signals(w, w.table(raw.get("signals"), "signals"), base)
     costs = _costs(w, w.table(raw.get("costs"), "costs"))
     strategies = parse_strategies(w, raw.get("strategy"), signals, sleeves, roles)
-    run = _run(w, w.table(raw.get("run"), "run"), path, strategies, roles)
+    run = _run(w, w.table(raw.get("run"), "run"), path, strategies, roles, data, sleeves)
     return Config(run=run, data=data, sleeves=MappingProxyType(sleeves),
                   signals=MappingProxyType(signals), costs=costs, strategies=strategies,
                   path=path, raw=dict(raw))
@@ -237,7 +250,8 @@ def _date(w: Where, key: str, v: Any) -> pd.Timestamp:
 
 
 def _run(w: Where, tab: dict[str, Any], path: Path | None,
-         strategies: tuple[StrategyConfig, ...], roles: set[str]) -> RunConfig:
+         strategies: tuple[StrategyConfig, ...], roles: set[str], data: DataConfig,
+         sleeves: Mapping[str, Sleeve]) -> RunConfig:
     w.keys(tab, "run", RUN_KEYS)
     name = tab.get("name", path.stem if path is not None else "experiment")
     if not isinstance(name, str) or not NAME.match(name):
@@ -258,11 +272,25 @@ def _run(w: Where, tab: dict[str, Any], path: Path | None,
     if isinstance(rf, bool) or (not isinstance(rf, str) and rf != 0):
         raise w.err("run", "risk_free", f"expected a sleeve role (e.g. \"cash\") or 0, got {rf!r}")
     if isinstance(rf, str):
-        if rf not in roles:
+        if rf not in roles and rf not in data.local:
             raise w.err("run", "risk_free", f"unknown sleeve '{rf}'; sleeves: "
-                        f"{', '.join(sorted(roles)) or 'none'}; add it under [sleeves] or use 0")
+                        f"{', '.join(sorted(roles)) or 'none'}; add it under [sleeves] (or name a "
+                        "ticker listed in [data] local) or use 0")
+    conv = tab.get("risk_free_converted", False)
+    if not isinstance(conv, bool):
+        raise w.err("run", "risk_free_converted", f"expected true or false, got {conv!r}")
+    if isinstance(rf, str) and data.base_currency and not conv:
+        tickers = sleeves[rf].tickers if rf in sleeves else (rf,)
+        foreign = [t for t in tickers if t not in data.local]
+        if foreign:
+            raise w.err("run", "risk_free", (
+                f"'{rf}' ({' '.join(tickers)}) is converted into {data.base_currency} with "
+                f"{data.fx}, so it carries the currency's volatility and is no risk-free rate "
+                f"in {data.base_currency}; give a {data.base_currency} cash series: a ticker "
+                f"listed in [data] local = [\"...\"] (not converted), or set risk_free_converted "
+                "= true to use the converted series anyway"))
     return RunConfig(name=name, start=start, end=end, benchmark=bench, lag=lag,
-                     risk_free=rf if isinstance(rf, str) else None)
+                     risk_free=rf if isinstance(rf, str) else None, risk_free_converted=conv)
 
 
 def _data(w: Where, tab: dict[str, Any], base: Path) -> DataConfig:
@@ -300,6 +328,11 @@ def _data(w: Where, tab: dict[str, Any], base: Path) -> DataConfig:
         age = whole(w, "data", "max_age_days", age, 0, 36500,
                     "calendar days a Yahoo cache may lag the last close when it cannot be "
                     "refreshed")
+    local = _tickers(w, tab, "local")
+    if local and not cur:
+        raise w.err("data", "local", "local lists tickers already in the base currency; it needs "
+                    "base_currency and fx (or remove it)")
+    price_only = _tickers(w, tab, "price_only")
     freq = tab.get("frequency")
     if freq is not None and freq not in FREQUENCIES:
         raise w.err("data", "frequency", f"{freq!r}; valid: {', '.join(FREQUENCIES)} (monthly "
@@ -307,7 +340,17 @@ def _data(w: Where, tab: dict[str, Any], base: Path) -> DataConfig:
     series = _series(w, w.table(tab.get("series"), "data.series"), base)
     return DataConfig(source=src, seed=seed, base_currency=cur, fx=fx, ffill_limit=ff,
                       offline=offline, cache_dir=cache, max_age_days=age, frequency=freq,
-                      series=MappingProxyType(series))
+                      series=MappingProxyType(series), local=local, price_only=price_only)
+
+
+def _tickers(w: Where, tab: dict[str, Any], key: str) -> tuple[str, ...]:
+    """A list of tickers (``[data] local``, ``price_only``); absent = ()."""
+    v = tab.get(key, [])
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, list) or not all(isinstance(t, str) and t.strip() for t in v):
+        raise w.err("data", key, f"expected a list of tickers, e.g. [\"^GSPC\"], got {v!r}")
+    return tuple(dict.fromkeys(t.strip() for t in v))
 
 
 def _series(w: Where, tab: dict[str, Any], base: Path) -> dict[str, SeriesFile]:

@@ -120,11 +120,15 @@ def _load_panel(cfg: Config, data: str | Path | None) -> Any:
     # tickers the configured signals read beyond the sleeves (a strategy's default signal specs
     # read sleeve roles only)
     roles = set(cfg.sleeves)
-    extra = sorted({n for spec in cfg.signals.values() for n in spec.names() if n not in roles})
+    extra = sorted({n for spec in cfg.signals.values() for n in spec.names() if n not in roles}
+                   | ({cfg.run.risk_free} - roles if cfg.run.risk_free else set()))
     kw: dict[str, Any] = dict(extra_tickers=tuple(extra), ffill_limit=cfg.data.ffill_limit,
                               frequency=cfg.data.frequency, series=cfg.data.series)
     if source in ("sample", "sample_history"):
         kw["seed"] = cfg.data.seed
+        if cfg.data.price_only:
+            raise ConfigError(f"{cfg.where}: [data] price_only: the synthetic sample has no "
+                              "price files; remove price_only or load a folder of CSVs")
         if cfg.data.base_currency or cfg.data.fx:
             via = " (--data sample)" if data is not None else ""
             raise ConfigError(f"{cfg.where}: [data] base_currency/fx: the synthetic sample{via} "
@@ -133,7 +137,8 @@ def _load_panel(cfg: Config, data: str | Path | None) -> Any:
     else:
         kw.update(base_currency=cfg.data.base_currency, fx=cfg.data.fx,
                   offline=cfg.data.offline, cache_dir=cfg.data.cache_dir,
-                  max_age_days=cfg.data.max_age_days)
+                  max_age_days=cfg.data.max_age_days, local=cfg.data.local,
+                  price_only=cfg.data.price_only)
         if not cfg.sleeves:
             raise ConfigError(f"{cfg.where}: [sleeves] is missing; data source {source!r} has no "
                               "default sleeves — add e.g. us = \"SPY\", ex_us = \"ACWX\"")

@@ -14,7 +14,10 @@ SMA timing (Faber):
 
 Decisions are taken on the schedule (monthly by default); the engine fills at the next close.
 ``months`` and ``skip_months`` are signal params: unset, they take the bound signal's settings
-(GEM: 12 and 0; SMA: 10).
+(GEM: 12 and 0; SMA: 10). Months are as published — calendar months of month-end closes (GEM:
+month-end to month-end total return; Faber: the month-end close against the mean of the last
+10 month-end closes); a bound ``[signals.NAME]`` table with ``basis = "days"`` gives the
+trading-day versions (21 trading days a month, updated daily).
 """
 from __future__ import annotations
 
@@ -40,8 +43,9 @@ HURDLES = ("cash", "zero")
 class GemParams(BaseParams):
     """Look-back, hurdle and fallback."""
 
-    months: int | None = integer(None, "momentum look-back in months (21 trading days each); "
-                                 "unset = as the signal (12)", lo=1, hi=600, optional=True)
+    months: int | None = integer(None, "momentum look-back in months (month-end closes, or 21 "
+                                 "trading days with basis = \"days\"); unset = as the signal "
+                                 "(12)", lo=1, hi=600, optional=True)
     skip_months: int | None = integer(None, "most recent months left out; unset = as the "
                                       "signal (0)", lo=0, hi=599, optional=True)
     hurdle: str = choice("cash", HURDLES, "absolute momentum beats the cash sleeve's return, "
@@ -126,8 +130,9 @@ class SmaParams(BaseParams):
     us: float = fraction(0.62, "weight of the US in the mix", mix=True)
     ex_us: float = fraction(0.28, "weight of ex-US in the mix", mix=True)
     em: float = fraction(0.10, "weight of EM in the mix", mix=True)
-    months: int | None = integer(None, "SMA length in months (21 trading days each); unset = "
-                                 "as the signal (10)", lo=1, hi=600, optional=True)
+    months: int | None = integer(None, "SMA length in months (month-end closes, or 21 trading "
+                                 "days with basis = \"days\"); unset = as the signal (10)",
+                                 lo=1, hi=600, optional=True)
     fallback: str = choice("cash", FALLBACK, "where a sleeve's weight goes while it is below "
                            "its SMA")
 

@@ -53,9 +53,9 @@ class RowingBoatParams(BaseParams):
     fallback: str = choice("bonds", FALLBACK, "where the defensive part goes")
     years: int | None = integer(None, YEARS_DOC, lo=0, hi=100, optional=True)
     confirm_days: int | None = integer(None, CONFIRM_DOC, lo=1, hi=10_000, optional=True)
-    trend_months: int | None = integer(None, "SMA length of the US trend in months (21 trading "
-                                       "days each); unset = as the signal (10)", lo=1, hi=600,
-                                       optional=True)
+    trend_months: int | None = integer(None, "SMA length of the US trend in months (month-end "
+                                       "closes, as the signal's basis); unset = as the signal "
+                                       "(10)", lo=1, hi=600, optional=True)
 
     def check(self) -> None:
         check_mix(self)

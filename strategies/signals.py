@@ -7,7 +7,8 @@ unbound uses the strategy's default spec. A strategy's *signal params* (e.g. bre
 override a bound spec's settings when they are set.
 
 Kinds and settings (defaults; fractions, trading days — rows of the panel: months on a monthly
-panel —, months (21 trading days, or one row on a monthly panel), calendar years):
+panel —, calendar months (of month-end closes, or 21 trading days / one row on a monthly panel
+with ``basis = "days"``), calendar years):
 
 - ``concentration``: ``basket`` (sleeve role, ticker, or list of tickers), ``index`` (role or
   ticker), ``anchors`` (needed when the panel has no caps: a snapshot file, or for a one-ticker
@@ -21,8 +22,12 @@ panel —, months (21 trading days, or one row on a monthly panel), calendar yea
   on stays on through any later crash), ``exit_from = "high"`` (the drop is measured from the
   highest close since the state turned on — a trailing exit; ``"entry"``: from the level at
   entry, which never moves up), ``exit_low_days = 0`` (0 = no exit by low).
-- ``trend``: ``series``; ``months = 10`` (price vs its SMA, total-return closes).
-- ``momentum``: ``series``; ``months = 12``, ``skip_months = 0`` (total return).
+- ``trend``: ``series``; ``months = 10`` (price vs its SMA, total-return closes),
+  ``basis = "month_end"`` (Faber: the month-end close vs the mean of the last 10 month-end
+  closes; ``"days"``: the close vs its 210-day SMA, months of 21 trading days).
+- ``momentum``: ``series``; ``months = 12``, ``skip_months = 0`` (total return),
+  ``basis = "month_end"`` (GEM: 12 calendar months, month-end to month-end; ``"days"``: 252
+  trading days).
 - ``indicator``: ``series`` (an indicator of ``[data.series]``, or a sleeve/ticker's close);
   ``transform = "percentile"`` (level | change | zscore | percentile, of its own history to
   date), ``window = 12`` (rows, for change), ``min_history = 120`` (rows), ``on = 0.9``,
@@ -67,11 +72,15 @@ SETTINGS: dict[str, dict[str, tuple[Any, str, float, float, str]]] = {
                           "closes, 0 = none"),
     },
     "trend": {
-        "months": (10, "int", 1, 600, "SMA length in months (21 trading days each)"),
+        "months": (10, "int", 1, 600, "SMA length in months"),
+        "basis": ("month_end", "choice", ("month_end", "days"), 0, "months of month-end "
+                  "closes (Faber) or of 21 trading days"),
     },
     "momentum": {
-        "months": (12, "int", 1, 600, "look-back in months (21 trading days each)"),
+        "months": (12, "int", 1, 600, "look-back in months"),
         "skip_months": (0, "int", 0, 600, "most recent months left out"),
+        "basis": ("month_end", "choice", ("month_end", "days"), 0, "calendar months of "
+                  "month-end closes (GEM) or months of 21 trading days"),
     },
     "indicator": {
         "transform": ("percentile", "choice", TRANSFORMS, None, "level, change, zscore or "
@@ -302,10 +311,11 @@ def _on_own_history(panel: Any, spec: SignalSpec) -> pd.DataFrame:
         return _carried(out, panel.dates)
     if spec.kind == "trend":
         return sig.sma_trend(panel.close(spec.series, "tr"), months=s["months"],
-                             rows_per_month=per_month)
+                             basis=s["basis"], rows_per_month=per_month)
     if spec.kind == "momentum":
         m = sig.momentum(panel.close(spec.series, "tr"), months=s["months"],
-                         skip_months=s["skip_months"], rows_per_month=per_month)
+                         skip_months=s["skip_months"], basis=s["basis"],
+                         rows_per_month=per_month)
         return m.to_frame("momentum")
     basket = spec.basket if isinstance(spec.basket, str) else list(spec.basket or ())
     conc = sig.concentration(panel, basket, spec.index, anchors=load_anchors(spec, panel),

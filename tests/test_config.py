@@ -104,7 +104,8 @@ BAD = {
                          r"registered rules: us_only, world"),
     "unknown sleeve (risk-free)": (('risk_free = "cash"', 'risk_free = "tbills"'),
                                    r"\[run\] risk_free: unknown sleeve 'tbills'; sleeves: .*"
-                                   r"add it under \[sleeves\] or use 0"),
+                                   r"add it under \[sleeves\] \(or name a ticker listed in "
+                                   r"\[data\] local\) or use 0"),
     "missing signal": (('signals = { concentration = "mega" }',
                         'signals = { concentration = "mega_weight" }'),
                        r"\[\[strategy\]\] #2 'unwind' signals: .*names signal 'mega_weight', "

@@ -25,7 +25,8 @@ def with_row(date: str, first: bool = False) -> str:
 
 
 def utc_shifted() -> str:
-    """Closes stamped 21:00 New York, converted to UTC, then cut to the date: Friday → Saturday."""
+    """Closes stamped 21:00 New York, converted to UTC, then cut to the date (Friday →
+    Saturday)."""
     f = PRICES.copy()
     f.index = (f.index + pd.Timedelta(hours=21)).tz_localize("America/New_York").tz_convert("UTC")
     f.index = f.index.strftime("%Y-%m-%d %H:%M:%S+00:00")
@@ -179,3 +180,31 @@ def test_real_folders_have_no_implausible_dates(prices_dir, yahoo_export_dir, ca
 @pytest.mark.realdata
 def test_real_monthly_history_passes_the_date_checks(shared_data, capsys):
     assert rowboat(["data", "check", str(shared_data / "history" / "fred_TB3MS.csv")]) == 0
+
+
+@pytest.mark.slow
+def test_run_prints_a_data_warning_as_one_line(tmp_path):
+    """A warning (a +196 % day) reaches the terminal as `rowboat: warning: …`, not as Python's
+    `file.py:134: DataWarning: …` followed by a source line. A subprocess: pytest records
+    warnings itself, so only a real process shows what the user sees."""
+    import os
+    import subprocess
+    import sys
+
+    f = PRICES.copy()
+    f.iloc[500, 0] *= 3
+    f.to_csv(tmp_path / "w.csv", float_format="%.4f")
+    cfg = tmp_path / "exp.toml"
+    cfg.write_text('[run]\nname = "t"\nbenchmark = "us"\nrisk_free = 0\n[data]\n'
+                   'source = "w.csv"\n[sleeves]\nus = "A"\n[[strategy]]\nname = "us"\n'
+                   'rule = "us_only"\n')
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    proc = subprocess.run([sys.executable, "-m", "engine.cli", "run", str(cfg), "--out",
+                           str(tmp_path / "out"), "--no-tearsheets"], capture_output=True,
+                          text=True, env=env, timeout=300, cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if "warning" in ln.lower()]
+    assert lines == [lines[0]] and lines[0].startswith(
+        "rowboat: warning: w.csv [A]: column 'A' has 2 daily moves outside -40%/+60% (+")
+    assert "DataWarning" not in proc.stderr and "load_panel(" not in proc.stderr

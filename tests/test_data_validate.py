@@ -217,7 +217,8 @@ def test_fewer_overlapping_days_than_required(tmp_path, capsys):
     text = ("only 100 overlapping trading days (2015-10-19 to 2016-03-04), fewer than the 252 "
             "required; NEW starts latest (2015-10-19) and OLD ends first (2016-03-04)")
     assert_load_error(tmp_path, {"a": "OLD", "b": "NEW"}, text)
-    assert len(load_panel(tmp_path, {"a": "OLD", "b": "NEW"}, min_days=100)) == 100
+    p = load_panel(tmp_path, {"a": "OLD", "b": "NEW"}, min_days=100)
+    assert len(p) == 200 and int(p.tr.notna().all(axis=1).sum()) == 100   # own histories
     code, out, err = cli(capsys, "data", "check", str(tmp_path))
     assert code == 2 and text in out
     code, out, _ = cli(capsys, "data", "check", str(tmp_path), "--min-days", "100")

@@ -216,3 +216,10 @@ def test_a_cache_with_a_time_zone_aware_index_is_exit_2(tmp_path, monkeypatch, c
     err = capsys.readouterr().err
     assert code == 2 and "SPY.parquet has a time-zone-aware index (UTC)" in err
     assert "rowboat data fetch SPY" in err and err.count("\n") == 1
+
+
+def test_negative_max_age_is_a_usage_error(tmp_path, capsys):
+    code = rowboat(["data", "show", "yahoo", "--sleeve", "us=SPY", "--max-age-days", "-1",
+                    "--cache-dir", str(tmp_path)])
+    assert code == 2 and "--max-age-days -1: give a number of calendar days, 0 or more" in \
+        capsys.readouterr().err

@@ -48,18 +48,22 @@ def test_gem_on_real_etfs_end_to_end(prices_dir):
     assert len(r.rebalances) >= len(t) - 1  # no band: every decision with a fill trades
     assert (r.trades["date"].isin(r.rebalances.index)).all()
 
-    # an independent oracle from the raw CSVs: 252-day total returns at each month end
+    # an independent oracle from the raw CSVs: 12-month total returns, month-end to month-end
+    # (GEM as published)
     c = pd.DataFrame({k: read_close(prices_dir, k) for k in ("SPY", "ACWX", "BIL")}).loc[dates]
-    mom = c / c.shift(252) - 1.0
+    me = c.loc[last_of_month.to_numpy()]
+    mom = pd.DataFrame({k: me[k].dropna() / me[k].dropna().shift(12) - 1.0 for k in me},
+                       index=me.index)
     for d in t.index:
         m = mom.loc[d]
         expect = ("us" if m.SPY >= m.ACWX else "ex_us") if m.SPY > m.BIL else "bonds"
         assert t.loc[d, expect] == 1.0 and t.loc[d].sum() == 1.0, d
-    # the first decision is the first month end with 252 closes of history behind it
+    # the first decision is the first month end with 12 month-ends of history behind it
     defined = mom.notna().all(axis=1)
-    assert t.index[0] == dates[(defined & last_of_month).to_numpy()][0]
+    assert t.index[0] == mom.index[defined.to_numpy()][0]
     # GEM sat out the end of the 2008-09 crash in bonds, and held each sleeve at some point
-    assert t.loc["2009-03-31", "bonds"] == 1.0
+    assert t.index[0] == pd.Timestamp("2009-04-30")  # ACWX (2008-04-01): 13 month-ends
+    assert t.loc["2009-04-30", "bonds"] == 1.0
     assert set(t.idxmax(axis=1)) == {"us", "ex_us", "bonds"}
     assert e.rf_label == "cash (BIL)"
     assert np.isfinite(e.returns()["gem"]).all()

@@ -155,3 +155,48 @@ def test_pbo_planted_edge_is_near_zero() -> None:
     assert res.pbo < 0.02
     assert np.mean(res.is_best == 17) > 0.95
     assert res.prob_oos_loss < 0.02
+
+
+# ---------------------------------------------------------------------------- effective trials
+def test_effective_trials_equals_the_formula_on_the_full_correlation_matrix():
+    from engine.sweep.overfit import effective_trials
+
+    rng = np.random.default_rng(8)
+    common = rng.standard_normal(120)
+    x = 0.7 * common + 0.5 * rng.standard_normal((40, 120))  # 40 correlated trials
+    c = np.corrcoef(x)
+    rho = (c.sum() - 40) / (40 * 39)
+    assert 0.5 < rho < 0.8
+    assert effective_trials(x) == pytest.approx(rho + (1 - rho) * 40, rel=1e-12)
+
+
+def test_effective_trials_limits():
+    from engine.sweep.overfit import effective_trials
+
+    rng = np.random.default_rng(9)
+    one = rng.standard_normal(60)
+    # identical trials (or scaled copies) are one trial; independent ones are all of them
+    assert effective_trials(np.vstack([one, 2 * one, one + 0.01])) == pytest.approx(1.0)
+    ind = effective_trials(rng.standard_normal((200, 5000)))
+    assert 199.0 < ind <= 200.0
+    # a constant trial counts in N, not in the correlation
+    assert effective_trials(np.vstack([one, one, np.zeros(60)])) == pytest.approx(1.0)
+    half = np.vstack([one, -one])  # negative average correlation is clipped to 0: N
+    assert effective_trials(half) == pytest.approx(2.0)
+
+
+def test_dsr_with_effective_trials_uses_it_for_the_hurdle_and_keeps_the_raw_count():
+    from engine.sweep.overfit import deflated_sharpe_ratio, expected_max_sharpe
+
+    rng = np.random.default_rng(10)
+    x = 0.0004 + 0.01 * rng.standard_normal(2000)
+    trials = rng.normal(0.5, 0.2, 1000)
+    raw = deflated_sharpe_ratio(x, trials)
+    eff = deflated_sharpe_ratio(x, trials, n_effective=37.5)
+    sd = np.std(trials / np.sqrt(252), ddof=1)
+    assert eff.sr0 == pytest.approx(expected_max_sharpe(37.5, sd), rel=1e-15)
+    assert eff.sr0_all_trials == raw.sr0 and eff.dsr_all_trials == raw.dsr
+    assert eff.n_trials == 1000 and eff.n_effective == 37.5
+    assert eff.dsr > raw.dsr  # fewer independent trials: a lower hurdle
+    with pytest.raises(ValueError, match="n_effective"):
+        deflated_sharpe_ratio(x, trials, n_effective=1001)

@@ -3,6 +3,7 @@ and the page's metrics against quantstats' own numbers from the tearsheets' inpu
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -116,10 +117,28 @@ def test_page_states_period_source_and_every_strategy(small_run: Path) -> None:
     assert m["period"]["reason"] in html and m["measured"]["start"] in html
     for name in NAMES:
         assert f'data-strategy="{name}"' in html
-    for chart_id in ("equity", "drawdowns", "rolling-excess", "allocation", "signal-0",
-                     "signal-1"):
-        assert f'id="{chart_id}"' in html
-    assert "<script" not in html and "http://" not in html and "https://" not in html
+    for fig_id in ("equity", "vs-s0", "alloc-s0", "signal-0", "signal-1"):
+        assert f'data-fig="{fig_id}"' in html
+    assert 'id="as-of"' in html and 'id="headline"' in html and 'id="verdict"' in html
+    outside = re.sub(r"<script>.*?</script>", "", html, flags=re.S)
+    assert "http://" not in outside and "https://" not in outside
+    assert html.count("<script") == 3  # the data, one plotly.js, the page script
+
+
+def test_rebalance_logs_are_written(small_run: Path) -> None:
+    m = json.loads((small_run / "manifest.json").read_text())
+    for name in NAMES:
+        path = small_run / m["files"]["rebalances"][name]
+        log = pd.read_csv(path, index_col=0, parse_dates=True)
+        assert {"decision_date", "turnover", "cost", "signal_changed"} <= set(log.columns)
+        weights = pd.read_csv(small_run / "weights" / f"{name}.csv", index_col=0,
+                              parse_dates=True)
+        after = [c for c in log.columns if c.endswith("_after")]
+        assert after
+        for c in after:  # "after" = the end-of-day weight on the fill date
+            role = c[:-len("_after")]
+            np.testing.assert_allclose(log[c].to_numpy(), weights.loc[log.index, role],
+                                       atol=1e-12)
 
 
 def test_same_config_same_data_gives_identical_metrics(small_run: Path, tmp_path: Path) -> None:
@@ -276,8 +295,11 @@ def test_compare_builds_one_page_across_runs(small_run: Path, tmp_path: Path,
     for name in NAMES:
         assert f'data-strategy="{name} · small"' in html
         assert f'data-strategy="{name} · costly"' in html
-    assert 'id="bars"' in html and 'id="equity-0"' in html and 'id="equity-1"' in html
-    assert "http://" not in html and "https://" not in html and "<script" not in html
+    for fig in ("bars-cagr", "bars-sharpe", "bars-max_drawdown", "equity-0", "equity-1"):
+        assert f'data-fig="{fig}"' in html
+    outside = re.sub(r"<script>.*?</script>", "", html, flags=re.S)
+    assert "http://" not in outside and "https://" not in outside
+    assert html.count("<script") == 3
     # higher fees cost the rotating strategy more
     a = pd.read_csv(small_run / "metrics.csv", index_col=0)
     b = pd.read_csv(costly / "metrics.csv", index_col=0)

@@ -139,3 +139,17 @@ def test_shipped_configs_bind_their_concentration_explicitly():
         cfg = load_config(ROOT / "scripts" / "configs" / name)
         for s in ("concentration_unwind", "rowing_boat"):
             assert cfg.signal_bindings()[s]["concentration"]["how"] == "bound", (name, s)
+
+
+def test_the_page_says_who_reads_each_signal(tmp_path):
+    from types import SimpleNamespace
+
+    from engine.report.experiment_view import _readers
+
+    text = BASE + CHART_ONLY["trend"] + ('\n[[strategy]]\nname = "world"\nrule = "world"\n'
+                                          '\n[[strategy]]\nname = "rb"\nrule = "rowing_boat"\n'
+                                          'signals = { em = "em_high" }\n')
+    exp = SimpleNamespace(config=_cfg(tmp_path, text))
+    assert _readers(exp, "em_high") == " Read by: rb (em)."
+    assert _readers(exp, "exus_high") == " Read by: rb (ex_us; auto)."
+    assert _readers(exp, "chart") == " Read by no strategy (chart only)."

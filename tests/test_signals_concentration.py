@@ -7,6 +7,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.data.panel import Panel, Sleeve
 from engine.errors import ConfigError, DataError, DataWarning
@@ -208,6 +210,29 @@ def test_load_snapshots_percent_alphabet_and_bad_rows(tmp_path):
     assert w.loc["2021-07-09", "TSLA"] == 0.0
     np.testing.assert_allclose(w.loc["2021-07-14"].to_numpy(),
                                [0.06, 0.05, 0.04, 0.04, 0.02, 0.01, 0.01], rtol=1e-12)
+
+
+def test_snapshot_cleaning_decides_with_what_is_known_on_the_date(tmp_path):
+    """Before: a hole was dropped only if the member was held before AND after it, so the file
+    as known on the hole's date (no later snapshot yet) kept the bad snapshot."""
+    rows = ["2022-01-28,AAA,6,5,4,2,2,2,1,1,23,80,x",
+            "2022-01-31,AAA,6,5,4,2,2,2,1,1,23,80,x",
+            "2022-02-01,AAA,0,0,4,2,2,2,1,1,12,70,x"]       # the hole, as the last row known
+    with pytest.warns(DataWarning, match="dropped 1 bad AAA snapshot.*2022-02-01"):
+        known = load_snapshots(_write(tmp_path, rows), fund="AAA")
+    assert pd.Timestamp("2022-02-01") not in known.index
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([0.0, 0.0, 1.0, 2.5, np.nan, -1.0]), min_size=8,
+                         max_size=8), min_size=1, max_size=25))
+def test_snapshot_cleaning_of_a_truncated_file_equals_the_full_file_up_to_its_end(rows):
+    from engine.signals.anchors import _bad_snapshots
+
+    w = np.array(rows, dtype=np.float64)
+    full = _bad_snapshots(w)
+    for k in range(1, len(w) + 1):
+        np.testing.assert_array_equal(_bad_snapshots(w[:k]), full[:k])
 
 
 def test_load_snapshots_errors(tmp_path):

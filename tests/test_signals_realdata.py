@@ -130,3 +130,38 @@ def test_yahoo_export_breakout_reads_price_close(yahoo_export_dir):
                       breakout(panel.tr["AGG"], min_years=0))
     assert agg_pr.index[agg_pr["on"]][0] == pd.Timestamp("2016-05-05")
     assert agg_tr.index[agg_tr["on"]][0] == pd.Timestamp("2016-05-03")
+
+
+def test_no_breakout_event_in_the_first_year_of_any_real_series(prices_dir):
+    """Before: with years = 0 the level existed from the second close, so 2008-04-02 (ACWX),
+    2011-01-31 and the like were "all-time highs". Every file of the folder, read through the
+    default [signals.X] kind = "breakout" settings, and the shipped config's breakout tables."""
+    from engine.config import load_config
+    from engine.experiment import _load_panel, signal_frame
+    from strategies.signals import SignalSpec, compute
+
+    class One:  # just enough of a Panel for compute(): one series
+        def __init__(self, close):
+            self.dates, self.tr, self.sleeves, self.source = close.index, close.to_frame(), {}, "x"
+            self._c = close
+
+        def signal_close(self, name):
+            return self._c
+
+    spec = SignalSpec(kind="breakout", series="X")
+    for f in sorted(prices_dir.glob("*.csv")):
+        close = pd.read_csv(f, index_col="Date", parse_dates=True)["Close"].rename("X")
+        b = compute(One(close), spec)
+        first_year = close.index < close.index[0] + pd.DateOffset(years=1)
+        assert not b.loc[first_year, "on"].any(), f.stem
+        assert b.loc[~first_year, "level"].notna().all(), f.stem
+    cfg = load_config(Path(__file__).resolve().parent.parent / "scripts" / "configs"
+                      / "rowing_boat_etfs.toml")
+    panel = _load_panel(cfg, prices_dir)
+    sig = signal_frame(panel, cfg)
+    for name, s in cfg.signals.items():
+        if s.kind != "breakout":
+            continue
+        first = panel.first_date(s.series)
+        assert not sig.loc[: first + pd.DateOffset(years=1) - pd.Timedelta(days=1),
+                           f"{name}.on"].astype(bool).any(), name

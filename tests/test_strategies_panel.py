@@ -42,9 +42,11 @@ def ramp(start: str, daily: float, base: np.ndarray | None = None) -> np.ndarray
 
 
 def above_sma(close: np.ndarray, months: int, at: pd.DatetimeIndex) -> np.ndarray:
-    """Oracle: pandas' rolling mean over 21·months days; close strictly above it."""
+    """Oracle (Faber): at month-ends ``at``, the month-end close strictly above the mean of the
+    last ``months`` month-end closes (pandas' rolling mean of the monthly closes)."""
     c = pd.Series(close, index=DATES)
-    return (c > c.rolling(21 * months).mean()).loc[at].to_numpy()
+    me = c.groupby([DATES.year, DATES.month]).tail(1)
+    return (me > me.rolling(months).mean()).loc[at].to_numpy()
 
 
 def month_ends(start: str, end: str) -> pd.DatetimeIndex:
@@ -102,9 +104,15 @@ def test_gem_on_a_panel():
     panel = make_panel({"US": us, "EXUS": exus, "CASH": cash})
     s = REGISTRY["dual_momentum"]
     t = s.targets(panel, s.params(months=12))
-    # 12 months = 252 trading days: the first decision with a full look-back is Dec 2020
-    assert t.index[0] == pd.Timestamp("2020-12-31")
-    mom = lambda x, d: x[DATES.get_loc(d)] / x[DATES.get_loc(d) - 252] - 1  # noqa: E731
+    # 12 calendar months of month-end closes: the first decision with a full look-back is the
+    # January 2021 month-end (January 2020's month-end close is the base)
+    assert t.index[0] == pd.Timestamp("2021-01-29")
+    me = month_ends("2020-01-01", "2021-12-31")
+
+    def mom(x, d):
+        k = me.get_loc(d)
+        return x[DATES.get_loc(d)] / x[DATES.get_loc(me[k - 12])] - 1
+
     for d in t.index:
         m_us, m_ex, m_cash = mom(us, d), mom(exus, d), mom(cash, d)
         expect = ("us" if m_us >= m_ex else "ex_us") if m_us > m_cash else "bonds"
@@ -118,7 +126,7 @@ def test_sma_timing_on_a_panel():
     panel = make_panel({"US": us})
     s = REGISTRY["sma_timing"]
     t = s.targets(panel, s.params(us=1.0, months=2, fallback="bonds"))
-    assert t.index[0] == pd.Timestamp("2020-02-28")  # the first month end after 42 closes
+    assert t.index[0] == pd.Timestamp("2020-02-28")  # the 2nd month-end: a 2-month SMA exists
     above = above_sma(us, 2, t.index)
     assert above[:10].sum() == 0 and above.sum() >= 5 and not above[-1]
     np.testing.assert_array_equal(t["us"], np.where(above, 1.0, 0.0))

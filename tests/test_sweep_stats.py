@@ -39,7 +39,26 @@ def test_planted_edge_through_the_sweep_layout() -> None:
     assert st.pbo is not None and st.pbo.pbo < 0.02 and np.mean(st.pbo.is_best == 41) > 0.95
     assert st.walk_forward is not None and np.mean(st.walk_forward.chosen == 41) > 0.9
     expect = deflated_sharpe_ratio(daily, sharpe)
-    assert st.dsr is not None and st.dsr.dsr == expect.dsr
+    assert st.dsr is not None and st.dsr.dsr_all_trials == expect.dsr
+    # the headline DSR uses the effective number of trials of the monthly returns
+    from engine.sweep.overfit import effective_trials
+    n_eff = effective_trials(monthly)
+    assert st.dsr.n_effective == n_eff and 50 < n_eff < 60  # near-independent noise
+    assert st.dsr.dsr == deflated_sharpe_ratio(daily, sharpe, n_effective=n_eff).dsr
+
+
+def test_correlated_variants_count_as_fewer_trials() -> None:
+    """10 800 near-copies of one rule are not 10 800 independent trials: the sweep's DSR uses
+    the effective number (and keeps the count of every variant beside it)."""
+    rng = np.random.default_rng(6)
+    common = rng.normal(0.005, 0.04, 200)
+    monthly = (common + rng.normal(0.0, 0.004, size=(3000, 200))).astype(np.float32)
+    sharpe = rng.normal(0.5, 0.05, 3000)
+    daily = rng.normal(0.0004, 0.01, 4000)
+    st = sweep_statistics(sharpe, monthly, daily)
+    assert st.dsr.n_trials == 3000 and st.dsr.n_effective < 40
+    assert st.dsr.sr0 < st.dsr.sr0_all_trials and st.dsr.dsr > st.dsr.dsr_all_trials
+    assert st.as_dict()["dsr"]["n_effective"] == st.dsr.n_effective
 
 
 def test_noise_sweep_has_high_pbo() -> None:

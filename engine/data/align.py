@@ -123,6 +123,7 @@ def build_panel(tr: Mapping[str, pd.Series],
                 pr: Mapping[str, pd.Series] | None = None, extra_tickers: Sequence[str] = (),
                 ffill_limit: int = DEFAULT_FFILL_LIMIT, min_days: int = DEFAULT_MIN_DAYS,
                 fx: pd.Series | None = None, currency: str | None = None,
+                local: Sequence[str] = (),
                 labels: Mapping[str, str] | None = None, source: str = "") -> Panel:
     """Align clean closes into a :class:`Panel`.
 
@@ -130,7 +131,8 @@ def build_panel(tr: Mapping[str, pd.Series],
     ``pr``: ticker → genuine price-return closes (same dates as ``tr``); other tickers get
     ``pr = tr``. Required tickers are the sleeves' plus ``extra_tickers``; only they enter the
     panel, each from its own first date (NaN before it; see the module docstring). ``fx``: data currency per one unit of ``currency`` (see :mod:`engine.data.fx`),
-    named by its ticker; every close is divided by it. ``labels``: ticker → file name for
+    named by its ticker; every close is divided by it except those of ``local`` tickers
+    (already in the base currency, e.g. a pound cash fund as risk-free series). ``labels``: ticker → file name for
     messages. Raises :class:`DataError` on the first problem.
     """
     sleeves = parse_sleeves(sleeves)
@@ -158,8 +160,12 @@ def build_panel(tr: Mapping[str, pd.Series],
     filled = {t: int(filled_mask[t].sum()) for t in required}
     if fx is not None:
         fx_close = _on_calendar(fx, cal)
-        tr_frame = to_base_currency(tr_frame, fx_close)
-        pr_frame = to_base_currency(pr_frame, fx_close)
+        conv = [t for t in required if t not in set(local)]
+        tr_frame[conv] = to_base_currency(tr_frame[conv], fx_close)
+        pr_frame[conv] = to_base_currency(pr_frame[conv], fx_close)
+    elif local:
+        raise ConfigError("local tickers are those already in the base currency; give fx and "
+                          "currency too, or drop local")
     return Panel(tr=tr_frame.astype("float64"), pr=pr_frame.astype("float64"),
                  price_return=frozenset(t for t in required if t in pr), sleeves=sleeves,
                  source=source, start_ticker=window.start_ticker, currency=currency,

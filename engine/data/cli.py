@@ -25,7 +25,7 @@ from engine.data.align import DEFAULT_FFILL_LIMIT, DEFAULT_MIN_DAYS, GAP_TEXT, c
 from engine.data.load import DEFAULT_SEED, load_panel, source_kind
 from engine.data.panel import Panel
 from engine.data.sources import SourceData, read_folder, read_wide
-from engine.data.validate import Finding, summarise
+from engine.data.validate import Finding, raise_on_errors, summarise
 from engine.errors import ConfigError, DataError, DataWarning
 
 
@@ -35,6 +35,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                        description="Validate a folder of CSVs (one per ticker) or one wide "
                                    "CSV/Parquet file; exit 2 if any error, 0 if only warnings.")
     p.add_argument("path", help="folder of CSVs, or a wide .csv/.parquet file")
+    _price_only_option(p)
     _alignment_options(p)
 
     p = sub.add_parser("fetch", help="fill the Yahoo cache (needs a connection)",
@@ -57,6 +58,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                    help="describe the universe this experiment's TOML file reads (its sleeves, "
                         "data source and [run] start/end); SOURCE overrides its data source")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the sample universe")
+    _price_only_option(p)
     p.add_argument("--sleeve", action="append", default=[], metavar="ROLE=SPEC",
                    help="a sleeve: us=SPY, em=EEM,VWO (equal weights) or mega=AAPL:0.6,MSFT:0.4; "
                         "repeat for more (default: the sample's sleeves, or one per ticker)")
@@ -70,6 +72,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--base-currency", help="convert into this currency (needs --fx)")
     p.add_argument("--fx", help="FX ticker: data currency per one base unit, e.g. GBPUSD=X")
     _alignment_options(p)
+
+
+def _price_only_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--price-only", action="append", default=[], metavar="TICKER",
+                   help="the ticker's file holds price levels (e.g. ^GSPC: Date,Close[,Volume] "
+                        "without dividends); repeat for several")
 
 
 def _alignment_options(p: argparse.ArgumentParser) -> None:
@@ -89,21 +97,21 @@ def main(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- check
-def _read_for_check(path: str) -> SourceData:
+def _read_for_check(path: str, price_only: list[str] | tuple[str, ...] = ()) -> SourceData:
     kind = source_kind(path)
     if kind == "folder":
-        data = read_folder(Path(path).expanduser())
+        data = read_folder(Path(path).expanduser(), price_only=price_only)
         if not data.series:
             raise DataError(f"{path}: no CSV files; put one file per ticker (e.g. SPY.csv) there")
         return data
     if kind == "wide":
-        return read_wide(Path(path).expanduser())
+        return read_wide(Path(path).expanduser(), price_only=price_only)
     raise ConfigError(f"data check validates a folder of CSVs or a wide CSV/Parquet file, not "
                       f"{path!r}; for the sample or Yahoo use `rowboat data show {path}`")
 
 
 def _check(args: argparse.Namespace, console: Console) -> int:
-    data = _read_for_check(args.path)
+    data = _read_for_check(args.path, args.price_only)
     usable = {t: s.tr for t, s in data.series.items()
               if len(s.tr) and not any(f.is_error for f in s.findings)}
     source_findings: list[Finding] = list(data.findings)
@@ -197,28 +205,48 @@ def parse_sleeve_option(text: str) -> tuple[str, str | list[str] | dict[str, flo
     return role, weights
 
 
-def _default_sleeves(source: str) -> dict[str, str] | None:
+def _default_sleeves(source: str, price_only: list[str]) -> dict[str, str] | None:
+    """One sleeve per readable ticker of a folder or wide file. A file with errors is
+    reported on its own line (stderr) and left out, so one bad file does not hide the rest."""
     kind = source_kind(source)
     if kind in ("sample", "sample_history"):
         return None
     if kind == "yahoo":
         raise ConfigError("rowboat data show yahoo needs --sleeve ROLE=TICKER (e.g. --sleeve "
                           "us=SPY --sleeve em=EEM)")
-    data = read_folder(source) if kind == "folder" else read_wide(source)
-    return {t: t for t in data.series}
+    data = (read_folder(source, price_only=price_only) if kind == "folder"
+            else read_wide(source, price_only=price_only))
+    if any(f.is_error for f in data.findings):
+        raise_on_errors(list(data.findings))
+    good = {}
+    for t, s in data.series.items():
+        errors = [f for f in s.findings if f.is_error]
+        if errors:
+            more = f" (and {len(errors) - 1} more; see rowboat data check)" if len(errors) > 1 \
+                else ""
+            print(f"rowboat: error: {errors[0].message}{more} — left out", file=sys.stderr)
+        else:
+            good[t] = t
+    if not good:
+        raise DataError(f"{source}: no file without errors; run rowboat data check {source}")
+    return good
 
 
 def _show(args: argparse.Namespace, console: Console) -> int:
+    if args.max_age_days is not None and args.max_age_days < 0:
+        raise ConfigError(f"--max-age-days {args.max_age_days}: give a number of calendar days, "
+                          "0 or more")
     if args.config is not None:
         return _show_config(args, console)
     args.source = args.source or "sample"
     sleeves = (dict(parse_sleeve_option(s) for s in args.sleeve) if args.sleeve
-               else _default_sleeves(args.source))
+               else _default_sleeves(args.source, args.price_only))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataWarning)
         panel = load_panel(args.source, sleeves, start=args.start, end=args.end,
                            base_currency=args.base_currency, fx=args.fx,
                            ffill_limit=args.ffill_limit, offline=args.offline,
+                           price_only=args.price_only,
                            cache_dir=args.cache_dir, max_age_days=args.max_age_days,
                            min_days=args.min_days, seed=args.seed)
     for w in caught:

@@ -103,11 +103,15 @@ def extend_panel(panel: Panel, sleeves: Mapping[str, Sleeve]) -> Panel:
 
 
 def _read(kind: str, source: str | Path, tickers: list[str], offline: bool,
-          cache_dir: str | Path | None, max_age_days: int | None) -> SourceData:
+          cache_dir: str | Path | None, max_age_days: int | None,
+          price_only: Sequence[str] = ()) -> SourceData:
     if kind == "folder":
-        return read_folder(Path(source).expanduser(), tickers)
+        return read_folder(Path(source).expanduser(), tickers, price_only)
     if kind == "wide":
-        return read_wide(Path(source).expanduser(), tickers)
+        return read_wide(Path(source).expanduser(), tickers, price_only)
+    if price_only:
+        raise ConfigError(f"price_only ({', '.join(price_only)}) applies to a folder of CSVs or "
+                          "a wide file; Yahoo gives each ticker's own closes — remove it")
     from engine.data.yahoo import load_yahoo
 
     return load_yahoo(tickers, cache_dir=cache_dir, offline=offline, max_age_days=max_age_days)
@@ -118,7 +122,8 @@ def load_panel(source: str | Path, sleeves: Mapping[str, SleeveSpec] | None = No
                extra_tickers: Sequence[str] = (), base_currency: str | None = None,
                fx: str | None = None, ffill_limit: int = DEFAULT_FFILL_LIMIT,
                offline: bool = False, cache_dir: str | Path | None = None,
-               max_age_days: int | None = None,
+               max_age_days: int | None = None, local: Sequence[str] = (),
+               price_only: Sequence[str] = (),
                min_days: int = DEFAULT_MIN_DAYS, seed: int = DEFAULT_SEED,
                frequency: str | None = None,
                series: Mapping[str, SeriesFile] | None = None) -> Panel:
@@ -126,12 +131,15 @@ def load_panel(source: str | Path, sleeves: Mapping[str, SleeveSpec] | None = No
 
     ``source``: ``"sample"`` (synthetic, generated from ``seed``), ``"yahoo"`` (yfinance with a
     Parquet cache in ``cache_dir``; ``offline`` = cache only; ``max_age_days``: calendar days a
-    cached series may lag the last close when it cannot be refreshed), a folder of CSVs (one per ticker)
-    or one wide CSV/Parquet file. ``sleeves``: role → ticker, list of tickers (equal weights),
+    cached series may lag the last close when it cannot be refreshed), a folder of CSVs (one per
+    ticker) or one wide CSV/Parquet file. ``sleeves``: role → ticker, list of tickers (equal weights),
     ``{ticker: weight}`` (fractions) or :class:`Sleeve`; ``None`` = the source's defaults (only
     the sample has them). Only the sleeves' tickers plus ``extra_tickers`` are loaded (the
     sample keeps all its tickers). ``base_currency`` with ``fx`` (an FX ticker of the same
-    source quoted as data currency per one base unit, e.g. ``GBPUSD=X``) converts every close.
+    source quoted as data currency per one base unit, e.g. ``GBPUSD=X``) converts every close
+    but those of the ``local`` tickers (already in the base currency). ``price_only``: tickers
+    whose files hold price levels (``Date,Close[,Volume]``, e.g. ``^GSPC``; see
+    :mod:`engine.data.sources`). Every series keeps its own history (:mod:`engine.data.align`).
     ``ffill_limit``: longest holiday gap filled, in trading days (none on a weekly or monthly
     panel); ``min_days``: fewest trading days all required tickers must share (scaled to the
     panel's periods: 252 days = 12 months). ``frequency``: ``"daily"``, ``"weekly"`` or
@@ -166,7 +174,8 @@ def load_panel(source: str | Path, sleeves: Mapping[str, SleeveSpec] | None = No
         wanted = list(dict.fromkeys(required + ([fx] if fx else [])
                                     + [sl.extend_with for sl in extensions.values()]))
         from_source = [t for t in wanted if t not in declared]
-        data = (_read(kind, source, from_source, offline, cache_dir, max_age_days) if from_source
+        data = (_read(kind, source, from_source, offline, cache_dir, max_age_days,
+                      tuple(price_only)) if from_source
                 else SourceData("declared series", {}))
         raise_on_errors(data.all_findings(), stacklevel=3)
         all_series = {**data.series, **{n: d.data for n, d in declared.items()
@@ -187,6 +196,7 @@ def load_panel(source: str | Path, sleeves: Mapping[str, SleeveSpec] | None = No
             ffill_limit=ffill_limit if freq == DAILY else 0,
             min_days=max(2, math.ceil(min_days * per)),
             fx=all_series[fx].tr.rename(fx) if fx else None, currency=base_currency,
+            local=tuple(local),
             labels={t: s.label for t, s in all_series.items()}, source=label)
         panel = replace(panel, frequency=freq, splices=splices,
                         indicators=indicator_frame(declared, panel.dates))

@@ -11,6 +11,13 @@ layouts:
 A wide file has a ``Date`` column and one column of total-return closes per ticker; an empty cell
 is a day without a quote (before a ticker's first date, or its own holiday).
 
+**Price levels** (an index such as ``^GSPC``: ``Date,Close[,Volume]`` without dividends) are
+read only when the ticker is *declared* so (``price_only``; config ``[data] price_only =
+["^GSPC"]``, CLI ``--price-only ^GSPC``): its ``Close`` is then both the price-return close
+(what signals read) and the close returns are computed from (so P&L leaves dividends out). A
+file with ``Close`` plus other Yahoo columns but no ``Adj Close`` that is not declared is an
+error naming the file and both fixes; a plain ``Date,Close`` file stays a total-return close.
+
 Readers never raise on bad content: they return :class:`SeriesData` with its findings, so that
 ``rowboat data check`` can list every problem; loaders raise on the first error.
 """
@@ -91,8 +98,10 @@ def _date_column(columns: list[str]) -> str | None:
     return None
 
 
-def read_ticker_csv(path: str | Path, ticker: str | None = None) -> SeriesData:
-    """Read one ticker's CSV (``Date,Close`` or Yahoo's export layout) and check it."""
+def read_ticker_csv(path: str | Path, ticker: str | None = None, *,
+                    price_only: bool = False) -> SeriesData:
+    """Read one ticker's CSV (``Date,Close`` or Yahoo's export layout) and check it.
+    ``price_only``: the file holds price levels (see the module docstring)."""
     path = Path(path)
     ticker = ticker or path.stem
     label = path.name
@@ -113,13 +122,17 @@ def read_ticker_csv(path: str | Path, ticker: str | None = None) -> SeriesData:
         return _empty(ticker, label, rows, [error(ticker, (
             f"{label}: no 'Date' column (columns: {column_list(cols)}); expected Date,Close or "
             "Yahoo's Date,Open,High,Low,Close,Adj Close,Volume"))])
-    if "Adj Close" in cols:
+    if price_only and "Close" in cols:
+        value_cols = {"tr": "Close", "pr": "Close"}      # declared price levels
+    elif "Adj Close" in cols:
         value_cols = {"tr": "Adj Close", "pr": "Close"} if "Close" in cols else {"tr": "Adj Close"}
     elif "Close" in cols and any(c in cols for c in YAHOO_ONLY):
         return _empty(ticker, label, rows, [error(ticker, (
             f"{label}: looks like a Yahoo export ({column_list(cols)}) but has no 'Adj Close' "
-            "column, so dividends are missing; download it again with adjusted closes, or keep "
-            "only Date,Close if Close is already a total-return close"))])
+            f"column, so it is neither a total-return close nor declared as price levels; if it is an index or price series, declare "
+            f"it: [data] price_only = [\"{ticker}\"] (or --price-only {ticker}); else download "
+            "it again with adjusted closes, or keep only Date,Close if Close is already a "
+            "total-return close"))])
     elif "Close" in cols:
         value_cols = {"tr": "Close"}
     else:
@@ -138,6 +151,17 @@ def read_ticker_csv(path: str | Path, ticker: str | None = None) -> SeriesData:
     return SeriesData(ticker, label, tr, pr, rows, tuple(findings))
 
 
+def check_price_only(price_only: Iterable[str], have: Iterable[str], where: str) -> tuple[str, ...]:
+    """The declared price-level tickers, each one the source has (else a :class:`DataError`
+    naming it)."""
+    declared = tuple(dict.fromkeys(str(t) for t in price_only))
+    unknown = [t for t in declared if t not in set(have)]
+    if unknown:
+        raise DataError(f"price_only names {unknown[0]}, which is not in {where}; fix the ticker "
+                        "or remove it from price_only")
+    return declared
+
+
 #: file suffixes a folder's tickers are read from (``.xls``: MSCI end-of-day exports)
 FOLDER_SUFFIXES = (".csv", ".xls")
 
@@ -148,20 +172,22 @@ def folder_tickers(folder: str | Path) -> list[str]:
                    if p.is_file() and p.suffix.lower() in FOLDER_SUFFIXES})
 
 
-def read_ticker_file(folder: Path, ticker: str) -> SeriesData:
-    """``TICKER.csv`` (:func:`read_ticker_csv`) or, without one, ``TICKER.xls`` (an MSCI
-    export, :func:`engine.data.msci.read_msci_xls`)."""
+def read_ticker_file(folder: Path, ticker: str, *, price_only: bool = False) -> SeriesData:
+    """``TICKER.csv`` (:func:`read_ticker_csv`; ``price_only``: it holds price levels) or,
+    without one, ``TICKER.xls`` (an MSCI export, :func:`engine.data.msci.read_msci_xls`)."""
     csv = folder / f"{ticker}.csv"
     xls = folder / f"{ticker}.xls"
     if not csv.is_file() and xls.is_file():
         from engine.data.msci import read_msci_xls
         return read_msci_xls(xls, ticker)
-    return read_ticker_csv(csv, ticker)
+    return read_ticker_csv(csv, ticker, price_only=price_only)
 
 
-def read_folder(folder: str | Path, tickers: Iterable[str] | None = None) -> SourceData:
+def read_folder(folder: str | Path, tickers: Iterable[str] | None = None,
+                price_only: Iterable[str] = ()) -> SourceData:
     """Read ``tickers`` (default: every ``*.csv``) from a folder. A ticker without a file is a
-    :class:`DataError` that lists the tickers the folder has."""
+    :class:`DataError` that lists the tickers the folder has. ``price_only``: tickers whose
+    files hold price levels (see the module docstring)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"data folder {folder} not found; give a folder of CSV files, one per "
@@ -171,9 +197,12 @@ def read_folder(folder: str | Path, tickers: Iterable[str] | None = None) -> Sou
     missing = [t for t in wanted if t not in have]
     if missing:
         raise DataError(f"ticker{'s' if len(missing) > 1 else ''} {', '.join(missing)} not in "
-                        f"{folder}: no {missing[0]}.csv; the folder has {', '.join(have) or 'no CSV files'}")
+                        f"{folder}: no {missing[0]}.csv; the folder has "
+                        f"{column_list(have, 30) or 'no CSV files'}")
+    levels = set(check_price_only(price_only, have, str(folder)))
     return SourceData(f"CSV folder {folder}",
-                      {t: read_ticker_file(folder, t) for t in wanted})
+                      {t: read_ticker_file(folder, t, price_only=t in levels)
+                       for t in wanted})
 
 
 def _read_wide_frame(path: Path) -> tuple[pd.Series | pd.DatetimeIndex, pd.DataFrame]:
@@ -231,7 +260,8 @@ def _not_prices(column: pd.Series) -> str | None:
     return None
 
 
-def read_wide(path: str | Path, tickers: Iterable[str] | None = None) -> SourceData:
+def read_wide(path: str | Path, tickers: Iterable[str] | None = None,
+              price_only: Iterable[str] = ()) -> SourceData:
     """Read a wide CSV or Parquet file: ``Date`` plus one total-return close column per ticker.
     A ticker without a column is a :class:`DataError` listing the columns."""
     path = Path(path)
@@ -250,6 +280,7 @@ def read_wide(path: str | Path, tickers: Iterable[str] | None = None) -> SourceD
         raise DataError(f"ticker{'s' if len(missing) > 1 else ''} {', '.join(missing)} not in "
                         f"{path.name}: no such column; its columns are {column_list(have, 20)}")
     file_label = path.name
+    levels = set(check_price_only(price_only, have, path.name))
     if len(values) == 0:
         return SourceData(f"wide file {path}", {}, (error(file_label, (
             f"{file_label}: no price rows; add one row per trading day")),))
@@ -266,5 +297,7 @@ def read_wide(path: str | Path, tickers: Iterable[str] | None = None) -> SourceD
             continue
         clean, found = clean_closes(dates, {t: values[t]}, t, label, missing_is_gap=True)
         rows = int(pd.to_numeric(values[t], errors="coerce").notna().sum())
-        series[t] = SeriesData(t, label, clean[t].rename(t), None, rows, tuple(found))
+        close = clean[t].rename(t)
+        series[t] = SeriesData(t, label, close, close if t in levels else None, rows,
+                               tuple(found))
     return SourceData(f"wide file {path}", series, tuple(findings))

@@ -40,7 +40,8 @@ Degenerate cases: fewer than 2 observed days → VOL, SHARPE NaN; zero standard 
 NaN (pandas returns NaN for an all-zero series; for a constant non-zero series its two-pass
 standard deviation leaves rounding noise ~1e-19 and quantstats reports a Sharpe of ~1e16 — we
 report NaN, the ratio being undefined). SKEW (n ≥ 3) and KURT (n ≥ 4, excess) follow pandas'
-``Series.skew()`` / ``Series.kurt()`` on the excess returns, NaN on zero variance. Kernels never
+``Series.skew()`` / ``Series.kurt()`` on the RAW returns, as quantstats' ``skew`` and
+``kurtosis`` do (they ignore ``rf``), NaN on zero variance. Kernels never
 raise on arithmetic (``error_model="numpy"``), so a sweep cannot stop on a degenerate variant.
 Not copied on purpose: quantstats guesses that a series with no negative value and a value > 1
 holds *prices* (and takes pct_change); these kernels always read returns.
@@ -79,8 +80,8 @@ TOTAL_RETURN = 11   #: compounded return over the whole series, fraction
 DAYS = 12           #: number of observed (finite) daily returns
 MEAN = 13           #: mean daily excess return, fraction per day
 STD = 14            #: standard deviation of daily excess returns (ddof=1), fraction per day
-SKEW = 15           #: skewness of daily excess returns (pandas .skew())
-KURT = 16           #: excess kurtosis of daily excess returns (pandas .kurt())
+SKEW = 15           #: skewness of daily raw returns (pandas .skew(), quantstats' skew)
+KURT = 16           #: excess kurtosis of daily raw returns (pandas .kurt(), quantstats' kurtosis)
 TURNOVER = 17       #: annualised one-way turnover, fraction of value per year
 COSTS = 18          #: annualised costs, fraction of value per year
 COST_TOTAL = 19     #: sum of costs, fraction of value
@@ -101,8 +102,8 @@ _R1 = 4         # Σ(r-KR), compensation at +1
 _R2 = 6         # Σ(r-KR)², compensation at +1
 _E1 = 8         # Σ(e-KE), compensation at +1
 _E2 = 10        # Σ(e-KE)², compensation at +1
-_E3 = 12        # Σ(e-KE)³ (plain)
-_E4 = 13        # Σ(e-KE)⁴ (plain)
+_R3 = 12        # Σ(r-KR)³ (plain)
+_R4 = 13        # Σ(r-KR)⁴ (plain)
 _D2 = 14        # Σ min(e, 0)², compensation at +1
 _CUM = 16       # Π(1 + r)
 _PEAK = 17      # running peak of the equity (starts at the baseline 1)
@@ -163,7 +164,7 @@ def _store(acc, j, m, st):
 def _step(st, r, rf_r):
     """One day on the state tuple (the accumulator's slots, in order): the whole per-day update,
     written on scalars so a loop keeps the state in registers."""
-    (t, n, kr, ke, r1, r1c, r2, r2c, e1, e1c, e2, e2c, e3, e4, d2, d2c, cum, peak, peak_t,
+    (t, n, kr, ke, r1, r1c, r2, r2c, e1, e1c, e2, e2c, r3, r4, d2, d2c, cum, peak, peak_t,
      mdd, mdd_peak, mdd_trough, mdd_rec, pending) = st
     if (r - r) == 0.0:  # finite
         e = r - rf_r
@@ -172,14 +173,14 @@ def _step(st, r, rf_r):
             ke = e
         n = n + 1.0
         y = r - kr
+        y2 = y * y
         r1, r1c = _two_sum(r1, r1c, y)
-        r2, r2c = _two_sum(r2, r2c, y * y)
+        r2, r2c = _two_sum(r2, r2c, y2)
+        r3 += y2 * y
+        r4 += y2 * y2
         z = e - ke
-        z2 = z * z
         e1, e1c = _two_sum(e1, e1c, z)
-        e2, e2c = _two_sum(e2, e2c, z2)
-        e3 += z2 * z
-        e4 += z2 * z2
+        e2, e2c = _two_sum(e2, e2c, z * z)
         d = min(e, 0.0)
         d2, d2c = _two_sum(d2, d2c, d * d)
         cum *= 1.0 + r
@@ -199,7 +200,7 @@ def _step(st, r, rf_r):
             mdd_trough = t
             mdd_rec = -1.0
             pending = 1.0
-    return (t + 1.0, n, kr, ke, r1, r1c, r2, r2c, e1, e1c, e2, e2c, e3, e4, d2, d2c, cum, peak,
+    return (t + 1.0, n, kr, ke, r1, r1c, r2, r2c, e1, e1c, e2, e2c, r3, r4, d2, d2c, cum, peak,
             peak_t, mdd, mdd_peak, mdd_trough, mdd_rec, pending)
 
 
@@ -339,14 +340,14 @@ def acc_finalize(acc, out, periods=PERIODS):
     out[DAYS] = n
     out[MEAN] = mean_e
     out[STD] = std_e
-    # pandas' bias-corrected skewness (G1) and excess kurtosis (G2)
+    # pandas' bias-corrected skewness (G1) and excess kurtosis (G2) of the raw returns
     skew = nan
     kurt = nan
-    if m2e > 0.0:
-        m3 = acc[_E3] - 3.0 * me * e2 + 2.0 * n * me * me * me
-        m4 = acc[_E4] - 4.0 * me * acc[_E3] + 6.0 * me * me * e2 - 3.0 * n * me * me * me * me
-        den3 = m2e ** 1.5
-        den4 = m2e * m2e
+    if m2r > 0.0:
+        m3 = acc[_R3] - 3.0 * mr * r2 + 2.0 * n * mr * mr * mr
+        m4 = acc[_R4] - 4.0 * mr * acc[_R3] + 6.0 * mr * mr * r2 - 3.0 * n * mr * mr * mr * mr
+        den3 = m2r ** 1.5
+        den4 = m2r * m2r
         if n >= 3.0 and den3 > 0.0:  # (a variance so small its powers underflow: NaN)
             skew = n * math.sqrt(n - 1.0) / (n - 2.0) * m3 / den3
         if n >= 4.0 and den4 > 0.0:

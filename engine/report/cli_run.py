@@ -47,6 +47,7 @@ def main(args: argparse.Namespace) -> int:
             print(f"signal: {line}")
         for line in data_lines(out.experiment):
             print(f"data: {line}")
+        print(f"period: {out.experiment.period_reason}")
         print(f"page: {out.index}", flush=True)
 
     out = run_config(args.config, data=args.data, out=args.out, start=args.start, end=args.end,

@@ -1,9 +1,10 @@
 """``rowboat compare``: one page across several run folders (e.g. sample vs real data).
 
 Reads each run's ``manifest.json``, ``metrics.csv`` and ``returns.csv`` — nothing else — and
-writes a self-contained ``index.html``: the runs side by side (data, period, costs), every
-strategy's metrics, grouped bars of CAGR / Sharpe / max drawdown per strategy and run, and each
-run's equity curves. A strategy keeps its colour across runs.
+writes a self-contained ``index.html`` (interactive Plotly charts, one inlined plotly.js): the
+runs side by side (data, period, costs), every strategy's metrics, grouped bars of CAGR / Sharpe
+/ max drawdown per strategy and run, and each run's equity curves. A strategy keeps its colour
+across runs.
 
 With ``--common-period`` (:func:`on_common_period`) every run is cut to the dates all of them
 cover and its metrics are recomputed there from ``returns.csv`` and ``risk_free.csv`` (turnover
@@ -19,8 +20,10 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import DataError
-from engine.report import plots
-from engine.report.page import Section, chart, chip, day, document, esc, table
+from engine.report import figures
+from engine.report.colors import strategy_colors
+from engine.report.page import Section, chip, day, document, esc, table
+from engine.report.plotly_embed import data_block, dates as iso_dates, figure_div, scripts
 from engine.report.run_page import METRIC_COLUMNS
 from engine.report.writer import read_manifest
 
@@ -162,39 +165,24 @@ def combined_metrics(runs: list[RunFolder]) -> pd.DataFrame:
     return out.drop(columns=["_first", "_strategy_order", "_run_order"])
 
 
-@plots.styled
-def bars_chart(combined: pd.DataFrame, runs: list[RunFolder], colors: dict[str, str]) -> str:
-    """Grouped bars: for each strategy, one bar per run, for CAGR, Sharpe and max drawdown."""
-    fig, axes = plots.figure(3.6, nrows=1, ncols=3)
-    strategies = list(dict.fromkeys(combined["strategy"]))
-    width = 0.8 / max(len(runs), 1)
-    hatches = ("", "//", "..", "xx", "\\\\", "oo")
-    from matplotlib.ticker import PercentFormatter
-
-    for ax, (key, title, percent) in zip(axes, (("cagr", "CAGR", True),
-                                                ("sharpe", "Sharpe", False),
-                                                ("max_drawdown", "Max drawdown", True))):
-        for k, run in enumerate(runs):
-            vals = [run.metrics.at[s, key] if s in run.metrics.index else np.nan
-                    for s in strategies]
-            x = np.arange(len(strategies)) + (k - (len(runs) - 1) / 2) * width
-            ax.bar(x, vals, width=width * 0.95, color=[colors[s] for s in strategies],
-                   hatch=hatches[k % len(hatches)], edgecolor="white", linewidth=0.5,
-                   label=run.label)
-        ax.set_xticks(np.arange(len(strategies)), strategies, rotation=30, ha="right",
-                      fontsize=8.5)
-        ax.set_title(title, loc="left", fontsize=10.5)
-        ax.axhline(0, color="#999999", linewidth=0.8)
-        ax.grid(axis="x", visible=False)
-        if percent:
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    if len(runs) > 1:
-        from matplotlib.patches import Patch
-
-        handles = [Patch(facecolor="#BBBBBB", hatch=hatches[k % len(hatches)],
-                         edgecolor="white", label=r.label) for k, r in enumerate(runs)]
-        fig.legend(handles=handles, loc="outside upper left", ncol=len(runs))
-    return plots.to_svg(fig)
+def bars_figure(runs: list[RunFolder], key: str, percent: bool,
+                colors: dict[str, str]) -> dict:
+    """Grouped bars of one metric: for each strategy (colour), one bar per run (pattern)."""
+    strategies = list(dict.fromkeys(s for r in runs for s in r.metrics.index))
+    patterns = ("", "/", ".", "x", "\\", "+")
+    traces = []
+    for k, run in enumerate(runs):
+        vals = [float(run.metrics.at[s, key]) if s in run.metrics.index else None
+                for s in strategies]
+        traces.append({"type": "bar", "name": run.label, "x": strategies,
+                       "y": [None if v is None or np.isnan(v) else round(v, 5) for v in vals],
+                       "marker": {"pattern": {"shape": patterns[k % len(patterns)]},
+                                  "color": [colors.get(s, "#999999") for s in strategies],
+                                  "line": {"color": "#ffffff", "width": 0.5}}})
+    yaxis = figures.pct_axis() if percent else {"hoverformat": ".2f", "automargin": True}
+    lay = figures.layout(320, barmode="group", hovermode="x", yaxis=yaxis,
+                         xaxis={"type": "category", "automargin": True, "tickangle": -30})
+    return {"data": traces, "layout": lay}
 
 
 def build_compare_page(runs: list[RunFolder], out_dir: Path, *,
@@ -203,7 +191,9 @@ def build_compare_page(runs: list[RunFolder], out_dir: Path, *,
     ``common_period`` every run is measured over the dates all of them cover."""
     runs = unique_labels(on_common_period(runs) if common_period else runs)
     names = list(dict.fromkeys(s for r in runs for s in r.metrics.index))
-    colors = plots.strategy_colors(names, runs[0].benchmark)
+    colors = strategy_colors(names, runs[0].benchmark)
+    figs: dict[str, dict] = {}
+    date_table: dict[str, list[str]] = {}
     combined = combined_metrics(runs)
 
     def first_cell(row: str) -> str:
@@ -223,16 +213,26 @@ def build_compare_page(runs: list[RunFolder], out_dir: Path, *,
             css_class="compact"),
             "Percent (internally fractions). Each strategy's runs are next to each other; "
             "\"vs benchmark\" is against each run's own benchmark."),
-        Section("bars-section", "Side by side",
-                chart(bars_chart(combined, runs, colors), "bars", "",
-                      "One bar per run (hatching) for each strategy (colour).")),
     ]
+    bars = []
+    for key, title, percent in (("cagr", "CAGR", True), ("sharpe", "Sharpe", False),
+                                ("max_drawdown", "Max drawdown", True)):
+        figs[f"bars-{key}"] = bars_figure(runs, key, percent, colors)
+        bars.append(figure_div(f"bars-{key}", 320, esc(title)))
+    sections.append(Section("bars-section", "Side by side", "".join(bars),
+                            "One bar per run for each strategy; hover for values, click a run "
+                            "in the legend to hide it."))
     curves = []
     for k, run in enumerate(runs):
         r = run.returns
-        curves.append(chart(plots.equity_chart(r, colors, run.benchmark), f"equity-{k}",
-                            f"{run.label}: growth of 1 (log scale), "
-                            f"{day(r.index[0])} → {day(r.index[-1])}"))
+        date_table[f"r{k}"] = iso_dates(r.index)
+        fig = figures.equity(r, colors, run.benchmark)
+        for trace in fig["data"]:
+            trace["x"] = f"r{k}"
+        figs[f"equity-{k}"] = fig
+        curves.append(figure_div(f"equity-{k}", 440,
+                                 esc(f"{run.label}: growth of 1 (log scale), "
+                                     f"{day(r.index[0])} → {day(r.index[-1])}")))
     sections.append(Section("equity-section", "Equity curves", "".join(curves)))
     synthetic = any((r.manifest.get("data") or {}).get("synthetic") for r in runs)
     badge = ' <span class="badge synthetic">includes synthetic data</span>' if synthetic else ""
@@ -240,7 +240,7 @@ def build_compare_page(runs: list[RunFolder], out_dir: Path, *,
               f'<div class="subtitle">{esc(", ".join(r.label for r in runs))}</div></header>')
     return document("rowboat comparison: " + ", ".join(r.label for r in runs), header,
                     sections, "Made by rowboat compare from each run's metrics.csv, returns.csv "
-                    "and manifest.json.")
+                    "and manifest.json.", scripts=data_block(figs, date_table) + scripts())
 
 
 def default_out(runs: list[Path], root: Path = Path("results")) -> Path:

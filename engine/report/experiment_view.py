@@ -6,6 +6,8 @@ descriptions, the trading facts (lag, costs) and the manifest's description of t
 """
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Mapping
 from typing import Any
 
@@ -59,14 +61,16 @@ def _changed_params(entry: Any) -> dict[str, Any]:
 
 
 def descriptions(exp: Any) -> dict[str, str]:
-    """Strategy → "rule R; params k = v (non-default); signals slot = NAME"."""
+    """Strategy → "rule R; params k = v, … (every value used); signals slot = NAME"."""
+    from engine.report.view_labels import param_text
+
     out = {}
     for entry in strategy_configs(exp):
         name = str(_get(entry, "name", ""))
         text = f"rule {_get(entry, 'rule', '')}"
-        params = _changed_params(entry)
-        text += ("; params " + ", ".join(f"{k} = {_fmt_param(v)}" for k, v in params.items())
-                 if params else "; default params")
+        params = param_text(exp, entry)
+        if params:
+            text += f"; params {params}"
         binding = dict(_get(entry, "signals", {}) or {})
         if binding:
             text += "; signals " + ", ".join(f"{k} = {v}" for k, v in binding.items())
@@ -202,13 +206,18 @@ def signal_panels(exp: Any) -> tuple[SignalPanel, ...]:
     specs = signal_specs(exp)
     frames = {n: pd.DataFrame(cols) for n, cols in groups.items()}
     kinds = {n: _kind(n, f, specs.get(n)) for n, f in frames.items()}
+    from engine.report.view_labels import signal_title, tickers_of
+
     panels = []
     for name, frame in frames.items():
         spec, kind = specs.get(name), kinds[name]
+        title = signal_title(exp, name, spec, kind)
+        series = _series_name(spec)
+        close_label = f"{tickers_of(exp, series)} close" if series else "close"
         if kind == "concentration":
             basket, index = _get(spec, "basket"), _get(spec, "index")
-            caption = (f"Weight of {_label(basket)} in {_label(index)}" if basket and index
-                       else "Concentration")
+            caption = (f"Weight of {_label(basket)} in {tickers_of(exp, str(index))}"
+                       if basket and index else "Concentration")
             caption += "; drawdown is a fraction of the running peak of the chain-linked level."
             anchors = _get(spec, "anchors")
             if isinstance(anchors, tuple) and anchors:
@@ -217,32 +226,38 @@ def signal_panels(exp: Any) -> tuple[SignalPanel, ...]:
                             f"{_label(basket)} and {_label(index)}, anchored at a known weight "
                             f"of {w:.1%} on {pd.Timestamp(d).date()}.")
             panels.append(SignalPanel(name, kind, frame, thresholds=thresholds(exp, name),
-                                      caption=caption))
+                                      caption=caption, title=title))
         elif kind == "breakout":
             close = _close(exp, frame, spec, kind)
             years = spec.setting("years") if hasattr(spec, "setting") else _get(spec, "years")
             look = ("all-time high" if not years else f"highest close of the prior {years} years")
-            caption = f"{_series_name(spec) or name} against its {look}." + _exit_text(spec)
+            caption = f"{close_label} against its {look}." + _exit_text(spec)
             if close is None:
-                panels.append(SignalPanel(name, "other", frame[["level"]], caption=caption))
+                panels.append(SignalPanel(name, "other", frame[["level"]], caption=caption,
+                                          title=title))
             else:
-                panels.append(SignalPanel(name, kind, frame, close=close, caption=caption))
+                panels.append(SignalPanel(name, kind, frame, close=close, caption=caption,
+                                          title=title, series=close_label))
         elif kind == "trend":
             close = _close(exp, frame, spec, kind)
             months = spec.setting("months") if hasattr(spec, "setting") else _get(spec, "months")
+            days = hasattr(spec, "setting") and spec.setting("basis") == "days"
             per = ("one month-end close a month"
                    if _get(_get(exp, "panel"), "frequency", "daily") == "monthly"
                    else "21 trading days a month")
-            avg = (f"{months}-month simple moving average ({per})" if months
-                   else "simple moving average")
-            caption = f"{_series_name(spec) or name} (total-return close) against its {avg}."
+            avg = ((f"{months}-month simple moving average ({per})" if days
+                    else f"average of its last {months} month-end closes (Faber), compared at "
+                         "each month-end") if months else "simple moving average")
+            caption = f"{close_label} (total return) against its {avg}."
             if close is None:
-                panels.append(SignalPanel(name, "other", frame[["sma"]], caption=caption))
+                panels.append(SignalPanel(name, "other", frame[["sma"]], caption=caption,
+                                          title=title))
             else:
-                panels.append(SignalPanel(name, kind, frame, close=close, caption=caption))
+                panels.append(SignalPanel(name, kind, frame, close=close, caption=caption,
+                                          title=title, series=close_label))
         elif kind == "momentum":
             months = spec.setting("months") if hasattr(spec, "setting") else _get(spec, "months")
-            panels.append(SignalPanel(name, kind, frame[["momentum"]],
+            panels.append(SignalPanel(name, kind, frame[["momentum"]], title=title,
                                       caption=f"{_series_name(spec) or name}: total return over "
                                               + (f"the last {months} months." if months
                                                  else "its look-back.")))
@@ -257,8 +272,25 @@ def signal_panels(exp: Any) -> tuple[SignalPanel, ...]:
         else:
             numeric = frame.select_dtypes("number")
             panels.append(SignalPanel(name, kind, numeric.loc[:, numeric.columns[:4]],
-                                      caption=f"{kind} signal"))
-    return tuple(panels)
+                                      caption=f"{kind} signal", title=title))
+    return tuple(dataclasses.replace(p, caption=p.caption + _readers(exp, p.name))
+                 for p in panels)
+
+
+def _readers(exp: Any, signal: str) -> str:
+    """" Read by: rowing_boat (em), breakout_rotation (em; auto)." — the strategies whose slots
+    read the [signals.NAME] table ``signal`` (``Config.signal_bindings``); "" when unknown."""
+    cfg = _get(exp, "config")
+    if cfg is None or not hasattr(cfg, "signal_bindings"):
+        return ""
+    try:
+        bindings = cfg.signal_bindings()
+    except Exception:  # noqa: BLE001 — an unknown binding: say nothing
+        return ""
+    who = [f"{strat} ({slot}{'; auto' if b['how'] == 'auto' else ''})"
+           for strat, slots in bindings.items() for slot, b in slots.items()
+           if b["signal"] == signal and b["how"] in ("bound", "auto")]
+    return f" Read by: {', '.join(who)}." if who else " Read by no strategy (chart only)."
 
 
 def _label(value: Any) -> str:

@@ -192,8 +192,10 @@ def chart(svg: str, chart_id: str, heading: str = "", caption: str = "") -> str:
             f"{head}{svg}{cap}</figure>")
 
 
-def document(title: str, header: str, sections: Sequence[Section], footer: str) -> str:
-    """A complete HTML document: inline CSS, no script, no external reference."""
+def document(title: str, header: str, sections: Sequence[Section], footer: str,
+             scripts: str = "") -> str:
+    """A complete HTML document: inline CSS, no external reference; ``scripts`` (inline
+    ``<script>`` elements, e.g. plotly.js and the chart data) go at the end of the body."""
     parts = []
     for s in sections:
         note = f'<p class="note">{s.note}</p>' if s.note else ""
@@ -202,4 +204,4 @@ def document(title: str, header: str, sections: Sequence[Section], footer: str) 
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             "<link rel=\"icon\" href=\"data:,\">"
             f"<title>{esc(title)}</title><style>{css()}</style></head>\n<body><main>"
-            f"{header}{''.join(parts)}<footer>{footer}</footer></main></body></html>\n")
+            f"{header}{''.join(parts)}<footer>{footer}</footer></main>{scripts}</body></html>\n")

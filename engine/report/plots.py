@@ -21,14 +21,9 @@ from matplotlib.figure import Figure
 
 from engine.report.quiet import quiet
 
-#: Colour-blind-friendly palette (Okabe–Ito, then Tableau) for strategies; the benchmark is grey.
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C564B",
-           "#7F3C8D", "#11A579", "#F2B701", "#E73F74", "#3969AC")
-BENCHMARK_COLOR = "#3B3B3B"
-#: Sleeve colours for allocation charts: the same role has the same colour everywhere.
-SLEEVE_COLORS = {"us_mega": "#C0392B", "us": "#E67E22", "ex_us": "#2E86C1", "em": "#27AE60",
-                 "world": "#8E44AD", "bonds": "#7F8C8D", "cash": "#D5D8DC"}
-_EXTRA_SLEEVE = ("#F1C40F", "#16A085", "#D35400", "#2C3E50", "#A569BD", "#5DADE2")
+from engine.report.colors import (BENCHMARK_COLOR, PALETTE, SLEEVE_COLORS,  # noqa: F401
+                                   sleeve_colors, sleeve_order, strategy_colors)
+
 TEXT = "#222222"
 GRID = "#E3E3E3"
 WIDTH = 12.5  # inches; the page scales the SVG to its column width (10 pt text → ~13 px)
@@ -40,35 +35,10 @@ def _round2(m: re.Match[str]) -> str:
     return f"{float(m.group(0)):.2f}"
 
 
-def strategy_colors(names: Sequence[str], benchmark: str | None = None) -> dict[str, str]:
-    """Strategy → colour, in the given order; the benchmark is dark grey."""
-    colors, k = {}, 0
-    for name in names:
-        if name == benchmark:
-            colors[name] = BENCHMARK_COLOR
-        else:
-            colors[name] = PALETTE[k % len(PALETTE)]
-            k += 1
-    return colors
 
 
-def sleeve_order(roles: Sequence[str]) -> list[str]:
-    """Roles in the standard order (us_mega, us, ex_us, em, world, bonds, then others, cash)."""
-    std = [r for r in SLEEVE_COLORS if r in roles and r != "cash"]
-    other = [r for r in roles if r not in SLEEVE_COLORS]
-    return std + other + (["cash"] if "cash" in roles else [])
 
 
-def sleeve_colors(roles: Sequence[str]) -> dict[str, str]:
-    """Sleeve role → colour (standard roles fixed, others from a spare palette)."""
-    out, k = {}, 0
-    for role in roles:
-        if role in SLEEVE_COLORS:
-            out[role] = SLEEVE_COLORS[role]
-        else:
-            out[role] = _EXTRA_SLEEVE[k % len(_EXTRA_SLEEVE)]
-            k += 1
-    return out
 
 
 #: matplotlib settings of every chart, applied in a ``rc_context`` (the user's own rcParams and

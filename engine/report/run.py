@@ -173,18 +173,9 @@ def write_results(exp: Any, target: Path, *, name: str | None = None, force: boo
             timings["tables"] = time.perf_counter() - t1
             t1 = time.perf_counter()
             task = bar.add_task("comparison page", total=1) if bar else None
-            page = RunPage(
-                name=name, returns=returns, benchmark=exp.benchmark,
-                metrics=metrics, calendar=calendar, period_reason=exp.period_reason,
-                source=exp.panel.source, synthetic=bool(exp.panel.synthetic),
-                rf_label=exp.rf_label,
-                allocations={n: r.sleeve_weights.loc[returns.index[0]:returns.index[-1]]
-                             for n, r in exp.results.items()},
-                signals=view.signal_panels(exp), facts=view.trading_facts(exp),
-                tearsheets={n: f"tearsheets/{f}" for n, f in files.items()} if tearsheets
-                else {},
-                descriptions=view.descriptions(exp), theses=view.theses(exp),
-                footer=_footer(exp))
+            page = run_page_inputs(exp, name, returns, metrics, calendar,
+                                   {n: f"tearsheets/{f}" for n, f in files.items()}
+                                   if tearsheets else {})
             html = build_run_page(page)
             pending = sheets.pending_links() if sheets is not None else []
             (tmp / "index.html").write_text(mark_pending(html, pending), encoding="utf-8")
@@ -219,6 +210,49 @@ def write_results(exp: Any, target: Path, *, name: str | None = None, force: boo
     return target
 
 
+def rebalance_logs(exp: Any, returns: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Strategy → its rebalance log over the period (see :mod:`engine.report.rebalance_log`)."""
+    from engine.report.rebalance_log import rebalance_log
+
+    start, end = returns.index[0], returns.index[-1]
+    out = {}
+    for name, res in exp.results.items():
+        inputs = None
+        if getattr(exp, "config", None) is not None:
+            try:
+                inputs = exp.rule_inputs(name)[0].frame()
+            except Exception:  # noqa: BLE001 — no rule inputs: the log says no signal change
+                inputs = None
+        out[name] = rebalance_log(res, start, end, inputs)
+    return out
+
+
+def run_page_inputs(exp: Any, name: str, returns: pd.DataFrame, metrics: pd.DataFrame,
+                    calendar: pd.DataFrame, tearsheets: dict[str, str]) -> RunPage:
+    """Everything the page shows, from the experiment (see :class:`RunPage`)."""
+    from engine.report import today as today_mod
+    from engine.report import view_labels as labels
+
+    idx = returns.index
+    today_html = ""
+    if getattr(exp, "config", None) is not None:
+        try:
+            today_html = today_mod.to_html(today_mod.today(exp))
+        except Exception as exc:  # noqa: BLE001 — the panel is extra; never lose the page
+            today_html = f'<p class="note">Signals today unavailable: {view.esc(str(exc))}</p>'
+    return RunPage(
+        name=name, returns=returns, benchmark=exp.benchmark,
+        metrics=metrics, calendar=calendar, period_reason=exp.period_reason,
+        source=exp.panel.source, synthetic=bool(exp.panel.synthetic),
+        rf_label=exp.rf_label, rf=exp.rf,
+        allocations={n: r.sleeve_weights.loc[idx[0]:idx[-1]] for n, r in exp.results.items()},
+        signals=view.signal_panels(exp), facts=view.trading_facts(exp),
+        tearsheets=tearsheets, descriptions=view.descriptions(exp), theses=view.theses(exp),
+        footer=_footer(exp), focus=labels.focus(exp), sleeve_labels=labels.sleeve_labels(exp),
+        strips=labels.strategy_strips(exp, idx), rebalance_logs=rebalance_logs(exp, returns),
+        sleeve_returns=labels.sleeve_returns(exp, idx), today=today_html)
+
+
 def _write_tables(exp: Any, folder: Path, returns: pd.DataFrame, metrics: pd.DataFrame) -> None:
     write_metrics_csv(metrics, folder / "metrics.csv")
     ret = returns.copy()
@@ -232,6 +266,8 @@ def _write_tables(exp: Any, folder: Path, returns: pd.DataFrame, metrics: pd.Dat
         w = res.sleeve_weights.loc[returns.index[0]:returns.index[-1]].copy()
         w.index.name = "date"
         write_csv(w, folder / "weights" / f"{safe_name(name)}.csv")
+    for name, log in rebalance_logs(exp, returns).items():
+        write_csv(log, folder / "rebalances" / f"{safe_name(name)}.csv")
     signals = exp.signals.copy() if exp.signals is not None else pd.DataFrame(index=exp.panel.dates)
     for col in signals.columns:
         if signals[col].dtype == bool:
@@ -278,6 +314,7 @@ def _manifest(exp: Any, name: str, returns: pd.DataFrame, timings: dict[str, flo
                   "risk_free": "risk_free.csv",
                   "signals": "signals.csv",
                   "weights": {n: f"weights/{safe_name(n)}.csv" for n in returns.columns},
+                  "rebalances": {n: f"rebalances/{safe_name(n)}.csv" for n in returns.columns},
                   "tearsheets": {n: f"tearsheets/{f}" for n, f in tearsheets.items()}},
         "versions": package_versions(),
         "git_commit": git_commit(),

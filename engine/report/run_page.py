@@ -1,19 +1,24 @@
 """The comparison page of one run (``results/<name>/index.html``) from plain inputs.
 
 :class:`RunPage` holds only pandas objects and strings (no engine types), so the page can be
-built and tested from synthetic returns. :func:`build_run_page` returns the HTML text.
+built and tested from synthetic returns. :func:`build_run_page` returns the HTML text: a
+verdict and the signals today first, then metrics, interactive Plotly charts (one inlined copy of
+plotly.js; the data as JSON), tables and the signals' history.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from engine.metrics.summary import periods_of
-from engine.report import plots, signal_plots
-from engine.report.page import (Column, Section, bp, cards, chart, chip, day, document, esc,
+from engine.report import figures, provenance, signal_figures
+from engine.report.colors import sleeve_colors, sleeve_order, strategy_colors
+from engine.report.page import (Column, Section, bp, cards, chip, day, document, esc,
                                  heat_table, num, pct, pp, sign_class, table)
+from engine.report.plotly_embed import data_block, dates as iso_dates, figure_div, scripts
+from engine.report.provenance import OWN_MARK
 
 def _dd_months(row: pd.Series) -> str:
     """"Nov 2007 → Mar 2009": peak and trough months of the max drawdown."""
@@ -57,9 +62,11 @@ class SignalPanel:
     """One signal chart. ``kind``: "concentration" | "breakout" | "trend" | "momentum" | other
     (plain lines).
 
-    ``frame``: the signal's columns (see :mod:`engine.report.signal_plots`); ``close``: the
-    series a breakout or trend reads; ``thresholds``: label → positive fraction (concentration drawdown lines);
-    ``caption``: one line saying what it is and who uses it.
+    ``frame``: the signal's columns (see :mod:`engine.report.signal_figures`); ``close``: the
+    series a breakout or trend reads; ``thresholds``: label → positive fraction (concentration
+    drawdown lines); ``caption``: one line saying what it is and who uses it; ``title``: its
+    name with the series it reads (e.g. "exus_high: ACWX all-time-high breakout");
+    ``series``: the label of ``close`` (e.g. "ACWX close").
     """
 
     name: str
@@ -68,6 +75,8 @@ class SignalPanel:
     close: pd.Series | None = None
     thresholds: Mapping[str, float] = field(default_factory=dict)
     caption: str = ""
+    title: str = ""
+    series: str = "close"
 
 
 @dataclass(frozen=True)
@@ -90,10 +99,36 @@ class RunPage:
     descriptions: Mapping[str, str] = field(default_factory=dict)  # strategy → rule + params
     theses: Mapping[str, str] = field(default_factory=dict)  # strategy → the rule's thesis
     footer: str = ""
+    rf: pd.Series | None = None  # daily risk-free returns (None = 0)
+    focus: str | None = None  # the strategy the headline talks about (default: first non-bench)
+    sleeve_labels: Mapping[str, str] = field(default_factory=dict)  # role → "ex_us (ACWX)"
+    strips: Mapping[str, Mapping[str, pd.Series]] = field(default_factory=dict)  # states
+    rebalance_logs: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    sleeve_returns: pd.DataFrame | None = None  # daily returns of each sleeve over the period
+    today: str = ""  # the "as of" panel (HTML), see engine.report.today
 
     @property
     def strategies(self) -> list[str]:
         return [str(c) for c in self.returns.columns]
+
+    def sleeve_label(self, role: str) -> str:
+        return self.sleeve_labels.get(role, role)
+
+
+def prose(text: str) -> str:
+    """A docstring-style text as HTML: paragraphs split on blank lines, hard line breaks joined,
+    ``literal`` as <code>, and lines starting "- " as list items."""
+    import re
+
+    out = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
+        if not lines:
+            continue
+        html_block = esc(" ".join(lines))
+        html_block = re.sub(r"``(.+?)``", r"<code>\1</code>", html_block)
+        out.append(f"<p>{html_block}</p>")
+    return "".join(out)
 
 
 def _strategy_cell(colors: Mapping[str, str], benchmark: str,
@@ -107,11 +142,23 @@ def _strategy_cell(colors: Mapping[str, str], benchmark: str,
     return cell
 
 
+def marked_columns() -> tuple[Column, ...]:
+    """:data:`METRIC_COLUMNS` with rowboat's own numbers marked (header + tooltip; see
+    :mod:`engine.report.provenance`)."""
+    out = []
+    for c in METRIC_COLUMNS:
+        if provenance.source(c.key) == "rowboat":
+            c = replace(c, header=f"{c.header}{OWN_MARK}",
+                        tip=f"{c.tip}. {provenance.OWN[c.key]}")
+        out.append(c)
+    return tuple(out)
+
+
 def metrics_section(page: RunPage, colors: Mapping[str, str]) -> Section:
     m = page.metrics.copy()
     if "excess_cagr" in m and page.benchmark in m.index:
         m.loc[page.benchmark, "excess_cagr"] = float("nan")  # shown as "–", not "+0.0 pp"
-    body = table(page.strategies, METRIC_COLUMNS, m, first_header="Strategy",
+    body = table(page.strategies, marked_columns(), m, first_header="Strategy",
                  first_cell=_strategy_cell(colors, page.benchmark, page.tearsheets),
                  table_id="metrics")
     if page.descriptions:
@@ -123,98 +170,19 @@ def metrics_section(page: RunPage, colors: Mapping[str, str]) -> Section:
                     f'<span class="thesis">{esc(page.descriptions[n])}</span>')
             if page.theses.get(n):
                 item = (f"<details><summary>{item}</summary>"
-                        f'<pre class="thesis-text">{esc(page.theses[n])}</pre></details>')
+                        f'<div class="thesis-text">{prose(page.theses[n])}</div></details>')
             items.append(f"<li>{item}</li>")
         body += ("<h3>The strategies</h3><p class=\"note\">Click a strategy for its thesis."
                  f'</p><ul class="plain">{"".join(items)}</ul>')
-    note = ("Percent on this page (internally every number is a fraction). Best value per "
-            "column in bold; hover a header for its definition"
+    note = ("Percent on this page (internally every number is a fraction). Every number equals "
+            f"quantstats' own metric except those marked {OWN_MARK} (rowboat's own: no "
+            "quantstats equivalent). Best value per column in bold; hover a header for its "
+            "definition"
             + ("; a strategy's name opens its quantstats tearsheet." if page.tearsheets else "."))
     return Section("metrics-section", "Metrics over the measurement period", body, note)
 
 
-def drawdown_table(page: RunPage, colors: Mapping[str, str]) -> str:
-    """Max drawdown of each strategy with its peak, trough and recovery dates."""
-    m = page.metrics
-    head = ("<tr><th>Strategy</th><th>Max drawdown</th><th>Peak</th><th>Trough</th>"
-            "<th>Recovered</th></tr>")
-    rows = []
-    cell = _strategy_cell(colors, page.benchmark)
-    for n in page.strategies:
-        rec = m.at[n, "max_dd_recovery"] if "max_dd_recovery" in m else pd.NaT
-        rows.append(f'<tr data-strategy="{esc(n)}"><td class="name">{cell(n)}</td>'
-                    f'<td class="{sign_class(m.at[n, "max_drawdown"])}">'
-                    f'{esc(pct(m.at[n, "max_drawdown"]))}</td>'
-                    f'<td>{esc(day(m.at[n, "max_dd_peak"]))}</td>'
-                    f'<td>{esc(day(m.at[n, "max_dd_trough"]))}</td>'
-                    f'<td>{esc(day(rec)) if not pd.isna(rec) else "not yet"}</td></tr>')
-    return (f'<div class="tablewrap"><table id="drawdowns-table"><thead>{head}</thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></div>')
-
-
-def sleeve_table(page: RunPage, colors: Mapping[str, str], roles: list[str]) -> str:
-    """Per strategy and sleeve: share of days as the largest holding, and average weight."""
-    m = page.metrics
-    head = "<tr><th>Strategy</th>" + "".join(
-        f'<th title="average weight of {esc(r)}; below, the share of days it was held '
-        f'(weight above 1%)">{esc(r)}</th>' for r in roles) + "</tr>"
-    cell = _strategy_cell(colors, page.benchmark)
-    rows = []
-    for n in page.strategies:
-        cells = "".join(f'<td>{esc(pct(m.at[n, "avg_" + r], 0))}<span class="sub">held '
-                        f'{esc(pct(m.at[n, "time_" + r], 0))} of days</span></td>'
-                        for r in roles)
-        rows.append(f'<tr data-strategy="{esc(n)}"><td class="name">{cell(n)}</td>{cells}</tr>')
-    return (f'<div class="tablewrap"><table id="sleeves"><thead>{head}</thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></div>')
-
-
-def sleeve_section(page: RunPage, colors: Mapping[str, str]) -> Section | None:
-    m = page.metrics
-    roles = plots.sleeve_order([c[len("time_"):] for c in m.columns if c.startswith("time_")
-                                and (m[c].fillna(0) > 0).any()])  # sleeves someone holds
-    allocs = {n: page.allocations[n] for n in page.strategies if n in page.allocations}
-    if not allocs:
-        return None
-    body = chart(plots.allocation_chart(allocs, colors), "allocation")
-    if roles:
-        body += "<h3>Time in each sleeve</h3>" + sleeve_table(page, colors, roles)
-    note = ("Realised end-of-day weight of each sleeve (after drift between rebalances); "
-            "cash is idle cash. The table gives each sleeve's average weight and the share of "
-            "days it was held (weight above 1%).")
-    return Section("allocation-section", "Allocation over time", body, note)
-
-
-def signals_section(page: RunPage) -> Section | None:
-    if not page.signals:
-        return None
-    start = page.returns.index[0]
-    body = []
-    for k, sig in enumerate(page.signals):
-        cid = f"signal-{k}"
-        if sig.kind == "concentration":
-            svg = signal_plots.concentration_chart(sig.frame, sig.thresholds, period_start=start)
-            heading = f"{sig.name} — concentration"
-        elif sig.kind == "breakout" and sig.close is not None:
-            svg = signal_plots.breakout_chart(sig.close, sig.frame, period_start=start)
-            heading = f"{sig.name} — breakout"
-        elif sig.kind == "trend" and sig.close is not None and "sma" in sig.frame:
-            svg = signal_plots.trend_chart(sig.close, sig.frame, period_start=start)
-            heading = f"{sig.name} — trend"
-        elif sig.kind == "momentum":
-            svg = signal_plots.line_chart(sig.frame, percent=True, period_start=start)
-            heading = f"{sig.name} — momentum"
-        else:
-            svg = signal_plots.line_chart(sig.frame, period_start=start)
-            heading = f"{sig.name} — {sig.kind}"
-        body.append(chart(svg, cid, heading, sig.caption))
-    note = ("Each value uses data up to that day only; a decision at a close trades at a later "
-            "close (the lag). Signals are shown over the whole history; the dotted vertical line "
-            "marks the start of the measurement period.")
-    return Section("signals-section", "Signals", "".join(body), note)
-
-
-def header(page: RunPage) -> str:
+def header(page: RunPage, headline: str) -> str:
     start, end = page.returns.index[0], page.returns.index[-1]
     per = periods_of(pd.DatetimeIndex(page.returns.index))      # 252 daily, 12 monthly
     years = len(page.returns) / per
@@ -232,45 +200,49 @@ def header(page: RunPage) -> str:
         *page.facts,
     ]
     return (f"<header><h1>{esc(page.name)}{badge}</h1>"
-            f'<div class="subtitle">{len(page.strategies)} strategies compared over the same '
-            f"period, against {esc(page.benchmark)}</div>{cards(items)}</header>")
+            f'<p class="headline" id="headline">{esc(headline)}</p>{cards(items)}</header>')
+
+
+def focus_of(page: RunPage) -> str | None:
+    if page.focus in page.strategies:
+        return page.focus
+    return next((n for n in page.strategies if n != page.benchmark), None)
 
 
 def build_run_page(page: RunPage) -> str:
-    """The run's comparison page as one self-contained HTML text (no script, no request)."""
+    """The run's comparison page as one self-contained HTML text (inline plotly.js, no
+    request)."""
+    from engine.report import run_sections as rs
+    from engine.report.verdict import METHODS_NOTE, headline, verdict_rows, verdict_table
+
     names = page.strategies
-    colors = plots.strategy_colors(names, page.benchmark)
+    colors = strategy_colors(names, page.benchmark)
     r = page.returns
-    sections = [metrics_section(page, colors)]
-    perf = chart(plots.equity_chart(r, colors, page.benchmark), "equity",
-                 "Growth of 1 (log scale)", "1 invested at the start of the period; final "
-                 "values at the right.")
-    perf += chart(plots.drawdown_chart(r, colors, page.benchmark), "drawdowns",
-                  "Drawdown from peak")
-    perf += drawdown_table(page, colors)
+    figs: dict[str, dict] = {}
+    date_table = {figures.PERIOD: iso_dates(r.index)}
     per = periods_of(pd.DatetimeIndex(r.index))
-    if len(r) > per and len(names) > 1:
-        excess = plots.rolling_excess_frame(r, page.benchmark, per)
-        rows = {12: "12-month", 52: "52-week"}.get(per, f"{per}-day")
-        perf += chart(plots.rolling_excess_chart(excess, colors, page.benchmark),
-                      "rolling-excess", f"Rolling 12-month excess return vs {page.benchmark}",
-                      f"Trailing {rows} compounded return minus the benchmark's; above zero = "
-                      "ahead of the benchmark over the past year.")
+    rows = verdict_rows(r, page.benchmark, page.rf, page.calendar, periods=per)
+    text = headline(rows, page.benchmark, r.index[0], r.index[-1], focus_of(page))
+    sections = []
+    if page.today:
+        sections.append(Section("today-section", "Signals today", page.today))
+    if len(names) > 1:
+        sections.append(Section("verdict-section", f"Against {page.benchmark}: is the "
+                                "difference real?", verdict_table(rows, colors, page.benchmark),
+                                METHODS_NOTE))
+    sections.append(metrics_section(page, colors))
+    figs["equity"] = figures.equity(r, colors, page.benchmark)
+    perf = figure_div("equity", 440, "Growth of 1 (log scale)",
+                      "1 invested at the start of the period. Hover for values; click a legend "
+                      "entry to hide it; drag to zoom (double-click to reset).")
     sections.append(Section("performance-section", "Performance", perf))
-    sections.append(Section(
-        "calendar-section", "Calendar-year returns",
-        heat_table(page.calendar, colors, index_header="Year", table_id="calendar"),
-        "Compounded daily returns within each calendar year of the period (first and last "
-        "years may be partial)."))
-    for extra in (sleeve_section(page, colors), signals_section(page)):
-        if extra is not None:
-            sections.append(extra)
+    sections.append(rs.picker_section(page, colors, figs, focus_of(page)))
+    sections += rs.table_sections(page, colors)
+    signals = rs.signals_section(page, figs, date_table)
+    if signals is not None:
+        sections.append(signals)
     if page.tearsheets:
-        links = "".join(f'<li>{chip(colors[n])}<a href="{esc(page.tearsheets[n])}">{esc(n)}</a>'
-                        "</li>" for n in names if n in page.tearsheets)
-        sections.append(Section("tearsheets-section", "Tearsheets",
-                                f'<ul class="links">{links}</ul>',
-                                "quantstats tearsheets of each strategy against the benchmark, "
-                                "over the same period and risk-free series."))
+        sections.append(rs.tearsheets_section(page, colors))
     title = f"{page.name} — rowboat" + (" (synthetic sample)" if page.synthetic else "")
-    return document(title, header(page), sections, page.footer)
+    return document(title, header(page, text), sections, page.footer,
+                    scripts=data_block(figs, date_table) + scripts())

@@ -34,10 +34,12 @@ def load_snapshots(path: str | Path, fund: str = "SPY") -> pd.DataFrame:
     with columns :data:`MAG7` in fractions; GOOG and GOOGL are summed into ``GOOGL``.
 
     A bad snapshot is dropped with one :class:`DataWarning` listing the dates: a weight that is
-    missing or negative, a snapshot whose members are all at 0 %, or a member at 0 % while the
-    fund holds it in an earlier and in a later snapshot (a hole, e.g. AAPL and MSFT at 0 % on
-    2022-02-01 in SPY). A member at 0 % before it first appears (or after it last appears) is
-    kept: the fund did not hold it.
+    missing or negative, a snapshot whose members are all at 0 %, or a member at 0 % that the
+    last kept snapshot before it held (a hole, e.g. AAPL and MSFT at 0 % on 2022-02-01 in SPY).
+    Each snapshot is judged with the snapshots dated up to it only — cleaning the file as known
+    on any date keeps the same snapshots up to that date as cleaning the whole file (no
+    look-ahead). A member at 0 % before the fund first holds it is kept. A member that truly
+    leaves the fund would make every later snapshot a "hole": the warning lists them.
     """
     p = Path(path)
     if not p.is_file():
@@ -71,7 +73,8 @@ def load_snapshots(path: str | Path, fund: str = "SPY") -> pd.DataFrame:
         listed = ", ".join(str(d.date()) for d in w.index[bad])
         warnings.warn(f"snapshot file {p.name}: dropped {int(bad.sum())} bad {fund} snapshot(s) "
                       "(a weight missing or negative, all members at 0 %, or a member at 0 % "
-                      f"while held before and after): {listed}", DataWarning, stacklevel=2)
+                      f"that the previous kept snapshot held): {listed}", DataWarning,
+                      stacklevel=2)
         w = w.loc[~bad]
     out = pd.DataFrame(0.0, index=w.index, columns=list(MAG7))
     for col, member in SNAPSHOT_COLUMNS.items():
@@ -80,18 +83,21 @@ def load_snapshots(path: str | Path, fund: str = "SPY") -> pd.DataFrame:
 
 
 def _bad_snapshots(w: np.ndarray) -> np.ndarray:
-    """Rows (snapshots, ascending dates) that cannot be true weights; see load_snapshots."""
+    """Rows (snapshots, ascending dates) that cannot be true weights; see load_snapshots.
+
+    Causal: row i is judged against rows < i only (the last kept row), so
+    ``_bad_snapshots(w[:k]) == _bad_snapshots(w)[:k]`` for every k."""
     bad = np.any(np.isnan(w) | (w < 0), axis=1) | np.all(np.nan_to_num(w) == 0, axis=1)
-    held = np.nan_to_num(w) > 0
-    before = np.maximum.accumulate(held, axis=0)  # held in this or an earlier snapshot
-    after = np.maximum.accumulate(held[::-1], axis=0)[::-1]  # … or a later one
-    zero = np.nan_to_num(w) == 0
-    hole = zero.copy()
-    hole[1:] &= before[:-1]
-    hole[0] = False
-    hole[:-1] &= after[1:]
-    hole[-1] = False
-    return bad | np.any(hole, axis=1)
+    last_kept = np.zeros(w.shape[1], dtype=bool)  # members the last kept snapshot held
+    for i in range(w.shape[0]):
+        if bad[i]:
+            continue
+        held = w[i] > 0
+        if np.any(last_kept & ~held):
+            bad[i] = True
+            continue
+        last_kept = held
+    return bad
 
 
 def as_anchor_frame(anchors: pd.DataFrame | pd.Series | Mapping, members: list[str],

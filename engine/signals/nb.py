@@ -326,3 +326,47 @@ def momentum_nb(close: np.ndarray, lookback: int, skip: int, out: np.ndarray) ->
             out[t] = np.nan
         else:
             out[t] = close[t - skip] / close[t - lookback] - 1.0
+
+
+@njit(cache=True, nogil=True)
+def month_end_sma_nb(close: np.ndarray, month_end: np.ndarray, months: int,
+                     sma_out: np.ndarray, ref_out: np.ndarray) -> None:
+    """Faber's SMA on month-end closes: at t, with m the last month-end close at or before t,
+    ``sma[t]`` = mean of the ``months`` month-end closes ending at m (each summed afresh) and
+    ``ref[t]`` = the close of m — both hold until the next month-end. NaN until ``months``
+    month-ends have passed. ``month_end`` (T,) bool flags the month-end closes."""
+    n = close.shape[0]
+    pos = np.empty(n, dtype=np.int64)  # positions of the month-ends seen so far
+    k = 0
+    for t in range(n):
+        if month_end[t]:
+            pos[k] = t
+            k += 1
+        if k >= months:
+            s = 0.0
+            for j in range(k - months, k):
+                s += close[pos[j]]
+            sma_out[t] = s / months
+            ref_out[t] = close[pos[k - 1]]
+        else:
+            sma_out[t] = np.nan
+            ref_out[t] = np.nan if k == 0 else close[pos[k - 1]]
+
+
+@njit(cache=True, nogil=True)
+def month_end_momentum_nb(close: np.ndarray, month_end: np.ndarray, months: int, skip: int,
+                          out: np.ndarray) -> None:
+    """Antonacci's momentum on month-end closes: at t, with m_0 the last month-end at or before
+    t and m_j the month-end j months before it, ``out[t] = close[m_skip] / close[m_months] − 1``
+    (held until the next month-end); NaN until ``months + 1`` month-ends have passed."""
+    n = close.shape[0]
+    pos = np.empty(n, dtype=np.int64)
+    k = 0
+    for t in range(n):
+        if month_end[t]:
+            pos[k] = t
+            k += 1
+        if k > months:
+            out[t] = close[pos[k - 1 - skip]] / close[pos[k - 1 - months]] - 1.0
+        else:
+            out[t] = np.nan

@@ -1,9 +1,16 @@
-"""Trend and momentum, the classic references (GUIDE §4).
+"""Trend and momentum, the classic references (GUIDE §4), as published by default.
 
-A month is 21 trading days: ``months=10`` is a 210-day window. Feed these total-return closes
-(``panel.close(name, "tr")``) — momentum is a total return; the SMA rule (Faber's timing) is
-conventionally run on total-return series too. Both are causal: the value at t reads closes
-t−window .. t only.
+``basis="month_end"`` (the default): months are calendar months of **month-end closes** (the
+last trading day of each month, the engine's monthly decision dates). Faber's timing compares
+the latest month-end close with the average of the last 10 month-end closes; Antonacci's GEM
+uses the total return over the last 12 calendar months, month-end to month-end. Both values
+change only at a month-end close and hold until the next.
+``basis="days"``: a month is 21 trading days (``months=10`` is a 210-day SMA of daily closes,
+12-month momentum is a 252-day return), updated every day.
+
+Feed these total-return closes (``panel.close(name, "tr")``) — momentum is a total return; the
+SMA rule is conventionally run on total-return series too. Both are causal: the value at t reads
+closes up to t only.
 """
 from __future__ import annotations
 
@@ -11,39 +18,61 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import ConfigError
-from engine.signals.checks import close_values, positive_int
-from engine.signals.nb import momentum_nb, sma_nb
+from engine.signals.checks import close_values, month_end_flags, positive_int
+from engine.signals.nb import (momentum_nb, month_end_momentum_nb, month_end_sma_nb,
+                               sma_nb)
 
-#: Trading days in a month, for every month-based window.
+#: Trading days in a month, for ``basis="days"``.
 DAYS_PER_MONTH = 21
+#: What a month means: month-end closes (the published definitions) or 21 trading days.
+BASES = ("month_end", "days")
 
 
-def sma_trend(close: pd.Series, months: int = 10,
+def _basis(basis: str) -> str:
+    if basis not in BASES:
+        raise ConfigError(f"basis must be one of {list(BASES)} (\"month_end\": calendar months "
+                          f"of month-end closes; \"days\": 21 trading days), got {basis!r}")
+    return basis
+
+
+def sma_trend(close: pd.Series, months: int = 10, basis: str = "month_end",
               rows_per_month: int = DAYS_PER_MONTH) -> pd.DataFrame:
-    """Close against its simple moving average over ``21 · months`` trading days
-    (``rows_per_month``: 21 on a daily panel, 1 on a monthly one — ``months`` month-end closes).
+    """Close against its simple moving average over ``months`` months.
 
-    Returns columns ``sma`` (NaN until the window is full) and ``above`` (bool: close > sma;
-    False while the SMA is undefined).
+    ``basis="month_end"``: the latest month-end close against the mean of the last ``months``
+    month-end closes (Faber; on a monthly panel every row is a month-end); ``basis="days"``:
+    the close against the mean of the last ``rows_per_month · months`` closes
+    (``rows_per_month``: 21 on a daily panel, 1 on a monthly one).
+    Returns columns ``sma`` (NaN until the window is full) and ``above`` (bool: the compared
+    close > sma; False while the SMA is undefined).
     """
     name = close.name if close.name is not None else "close"
     values, first = close_values(close, f"SMA trend of '{name}'")
-    window = positive_int(rows_per_month, "rows per month") * positive_int(months, "trend months")
+    n = positive_int(months, "trend months")
     sma = np.full(len(values), np.nan)
-    sma_nb(np.ascontiguousarray(values[first:]), window, sma[first:])
+    ref = values.copy()
+    if _basis(basis) == "days":
+        window = positive_int(rows_per_month, "rows per month") * n
+        sma_nb(np.ascontiguousarray(values[first:]), window, sma[first:])
+    else:
+        flags = month_end_flags(close.index)
+        month_end_sma_nb(np.ascontiguousarray(values[first:]), flags[first:], n, sma[first:],
+                         ref[first:])
     above = np.zeros(len(values), dtype=np.bool_)
     ok = ~np.isnan(sma)
-    above[ok] = values[ok] > sma[ok]
+    above[ok] = ref[ok] > sma[ok]
     return pd.DataFrame({"sma": sma, "above": above}, index=close.index)
 
 
 def momentum(close: pd.Series, months: int = 12, skip_months: int = 0,
-             rows_per_month: int = DAYS_PER_MONTH) -> pd.Series:
-    """Total return over ``21 · months`` trading days, skipping the last ``21 · skip_months``
-    (``rows_per_month``: 21 on a daily panel, 1 on a monthly one).
+             basis: str = "month_end", rows_per_month: int = DAYS_PER_MONTH) -> pd.Series:
+    """Total return over ``months`` months, skipping the last ``skip_months``.
 
-    ``momentum[t] = close[t − 21·skip] / close[t − 21·months] − 1`` (a fraction; NaN until
-    ``21 · months`` closes precede t). ``skip_months=1`` gives the classic 12-1 momentum.
+    ``basis="month_end"``: with m_j the month-end close j months before the latest month-end
+    at or before t, ``momentum[t] = m_skip / m_months − 1`` (GEM; NaN until ``months + 1``
+    month-ends exist). ``basis="days"``: with k = ``rows_per_month`` (21 on a daily panel, 1 on
+    a monthly one), ``close[t − k·skip] / close[t − k·months] − 1`` (NaN until ``k · months``
+    closes precede t). ``skip_months=1`` gives the classic 12-1 momentum. A fraction.
     """
     name = close.name if close.name is not None else "close"
     values, first = close_values(close, f"momentum of '{name}'")
@@ -52,6 +81,10 @@ def momentum(close: pd.Series, months: int = 12, skip_months: int = 0,
     if skip >= n:
         raise ConfigError(f"momentum skip_months ({skip}) must be less than months ({n})")
     out = np.full(len(values), np.nan)
-    k = positive_int(rows_per_month, "rows per month")
-    momentum_nb(np.ascontiguousarray(values[first:]), k * n, k * skip, out[first:])
+    if _basis(basis) == "days":
+        k = positive_int(rows_per_month, "rows per month")
+        momentum_nb(np.ascontiguousarray(values[first:]), k * n, k * skip, out[first:])
+    else:
+        month_end_momentum_nb(np.ascontiguousarray(values[first:]),
+                              month_end_flags(close.index)[first:], n, skip, out[first:])
     return pd.Series(out, index=close.index, name=f"momentum_{n}m")

@@ -57,6 +57,7 @@ def config_dict(prices: Path | None) -> tuple[dict[str, Any], str]:
         # the US share of the world (SPY in ACWI), anchored to the article's 60.8% on 2026-02-06
         base["signals"] = {"us_weight": {"kind": "concentration", "basket": "SPY",
                                          "index": "ACWI", "anchors": {"2026-02-06": 0.608}}}
+        base["strategy"][0]["signals"] = {"concentration": "us_weight"}  # bound by name
         return base, f"real: {'/'.join(SLEEVES.values())} (+ACWI for the signal) from {prices}"
     base["data"] = {"source": "sample"}
     return base, f"synthetic sample universe ({SHARED_PRICES} not found)"

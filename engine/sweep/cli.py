@@ -75,7 +75,7 @@ def summary_text(result) -> str:
     names = ", ".join(f"{n}={getattr(result.best_params, n)}" for n in p.grid.names)
     lines = [f"{p.n_variants:,} variants of {p.name} in {result.timings.get('variants', 0):.2f} s "
              f"({'dask' if result.scheduler else 'local'}); period {p.period[0].date()} to "
-             f"{p.period[1].date()}",
+             f"{p.period[1].date()} ({p.period_reason})",
              f"best #{result.best} by {result.rank_by} ({names or 'base'}): Sharpe "
              f"{best['sharpe']:.2f}, Sortino {best['sortino']:.2f}, Calmar "
              f"{best['calmar']:.2f}, CAGR {best['cagr']:.1%}, max drawdown "
@@ -83,7 +83,9 @@ def summary_text(result) -> str:
     if st.dsr is not None:
         of = "" if st.best == result.best else f" of the highest-Sharpe variant #{st.best}"
         lines.append(f"deflated Sharpe ratio{of} {st.dsr.dsr:.1%} (hurdle Sharpe "
-                     f"{st.dsr.sr0_annual:.2f} for {st.dsr.n_trials:,} trials)")
+                     f"{st.dsr.sr0_annual:.2f} for {st.dsr.n_effective:,.0f} effective "
+                     f"independent trials of {st.dsr.n_trials:,}; counting all "
+                     f"{st.dsr.n_trials:,}: {st.dsr.dsr_all_trials:.1%})")
     if st.pbo is not None:
         lines.append(f"probability of backtest overfitting {st.pbo.pbo:.1%} "
                      f"({st.pbo.n_combinations:,} CSCV splits)")

@@ -16,6 +16,12 @@ Picking the best of thousands of variants selects luck as well as skill. Two mea
   Sharpe ratios here are per period (not annualised); skewness and kurtosis use pandas'
   bias-corrected estimators, as ffn 1.4.1's ``calc_deflated_sharpe_ratio`` does.
 
+  N is the number of *independent* trials. Near variants of a rule are highly correlated, so
+  the raw count overstates it; the same paper estimates it from the average correlation ρ̄
+  between the trials' returns, **N̂ = ρ̄ + (1 − ρ̄) · N** (:func:`effective_trials`; 1 when the
+  trials are all alike, N when they are uncorrelated). The sweep reports the DSR with N̂ and,
+  beside it, with the raw count (the cautious bound).
+
 * **Probability of Backtest Overfitting** by combinatorially symmetric cross-validation (Bailey,
   Borwein, López de Prado & Zhu 2015/2017, "The Probability of Backtest Overfitting", J. Comp.
   Finance 20(4)). The T × N matrix of per-period returns is cut into S equal contiguous blocks; for
@@ -39,9 +45,37 @@ EULER_GAMMA = 0.5772156649015329
 
 
 # ---------------------------------------------------------------------------- Deflated Sharpe
-def expected_max_sharpe(n_trials: int, sr_std: float) -> float:
+def effective_trials(returns: np.ndarray) -> float:
+    """Effective number of independent trials N̂ = ρ̄ + (1 − ρ̄) · N (Bailey & López de Prado
+    2014) of ``returns`` (N, T): each row one trial's per-period returns on the same periods.
+
+    ρ̄ is the average pairwise (Pearson) correlation over the trials whose returns vary,
+    computed without the N × N matrix: with z the rows standardised (ddof = 1),
+    Σ_{i≠j} ρ_ij = ‖Σ_i z_i‖² / (T − 1) − n. ρ̄ is clipped to [0, 1], so 1 ≤ N̂ ≤ N. Trials
+    with constant returns cannot be correlated; they count at the average (in N, not in ρ̄).
+    """
+    x = np.asarray(returns, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] < 1:
+        raise ValueError("returns must be a 2-D array (trials × periods)")
+    n_all, t = x.shape
+    if n_all == 1 or t < 2:
+        return float(n_all)
+    sd = x.std(axis=1, ddof=1)
+    ok = np.isfinite(sd) & (sd > 0)
+    n = int(ok.sum())
+    if n < 2:
+        return 1.0 if n_all > 0 and n == 0 else float(n_all)
+    z = (x[ok] - x[ok].mean(axis=1, keepdims=True)) / sd[ok, None]
+    total = float(np.sum(z.sum(axis=0) ** 2)) / (t - 1)
+    rho = (total - n) / (n * (n - 1))
+    rho = min(max(rho, 0.0), 1.0)
+    return float(rho + (1.0 - rho) * n_all)
+
+
+def expected_max_sharpe(n_trials: float, sr_std: float) -> float:
     """Expected maximum Sharpe ratio of ``n_trials`` skill-less trials whose Sharpe ratios have
     standard deviation ``sr_std`` (same units in and out: per period in, per period out).
+    ``n_trials`` may be an effective (fractional) number ≥ 1.
 
     One trial (or no dispersion) gives 0: nothing was selected.
     """
@@ -104,6 +138,11 @@ class DeflatedSharpe:
     kurtosis: float         #: not excess (3 for a normal)
     n_obs: int
     periods_per_year: int
+    #: effective number of independent trials (see :func:`effective_trials`); SR0 and the DSR
+    #: use it. Equal to n_trials when not estimated.
+    n_effective: float = float("nan")
+    dsr_all_trials: float = float("nan")  #: the DSR counting every trial as independent
+    sr0_all_trials: float = float("nan")  #: SR0 of n_trials independent trials
 
     @property
     def sharpe_annual(self) -> float:
@@ -119,16 +158,23 @@ class DeflatedSharpe:
                 "sr0_annual": self.sr0_annual, "n_trials": self.n_trials,
                 "trials_sr_std": self.trials_sr_std, "skew": self.skew,
                 "kurtosis": self.kurtosis, "n_obs": self.n_obs,
-                "periods_per_year": self.periods_per_year}
+                "periods_per_year": self.periods_per_year, "n_effective": self.n_effective,
+                "dsr_all_trials": self.dsr_all_trials,
+                "sr0_all_trials_annual": self.sr0_all_trials * math.sqrt(self.periods_per_year)}
 
 
 def deflated_sharpe_ratio(excess_returns: np.ndarray, trial_sharpes: np.ndarray, *,
                           periods_per_year: int = 252,
-                          annualized_trials: bool = True) -> DeflatedSharpe:
+                          annualized_trials: bool = True,
+                          n_effective: float | None = None) -> DeflatedSharpe:
     """Deflated Sharpe Ratio of the variant whose per-period ``excess_returns`` (returns minus the
     risk-free returns, fractions) were selected as the best of ``trial_sharpes`` (the Sharpe
     ratios of ALL variants tried, annualised by ``sqrt(periods_per_year)`` when
-    ``annualized_trials``). Non-finite trial Sharpe ratios are an error: every trial counts."""
+    ``annualized_trials``). Non-finite trial Sharpe ratios are an error: every trial counts.
+
+    ``n_effective``: the effective number of independent trials (1 ≤ N̂ ≤ the number of
+    trials, e.g. :func:`effective_trials`) used for SR0 and the DSR; None = every trial is
+    independent. ``dsr_all_trials`` / ``sr0_all_trials`` always count every trial."""
     x = np.asarray(excess_returns, dtype=np.float64)
     trials = np.asarray(trial_sharpes, dtype=np.float64)
     if x.ndim != 1 or x.size < 4:
@@ -140,12 +186,20 @@ def deflated_sharpe_ratio(excess_returns: np.ndarray, trial_sharpes: np.ndarray,
     mean, std, skew, kurt = sample_moments(x)
     sr = mean / std if std > 0 else float("nan")
     sr_std = float(np.std(trials, ddof=1)) if trials.size > 1 else 0.0
-    sr0 = expected_max_sharpe(int(trials.size), sr_std)
+    n_all = int(trials.size)
+    n_eff = float(n_all) if n_effective is None else float(n_effective)
+    if not 1.0 <= n_eff <= n_all:
+        raise ValueError(f"n_effective must be between 1 and the {n_all} trials, got {n_eff}")
+    sr0_all = expected_max_sharpe(n_all, sr_std)
+    sr0 = expected_max_sharpe(n_eff, sr_std) if n_effective is not None else sr0_all
+    dsr_all = probabilistic_sharpe_ratio(sr, sr0_all, x.size, skew, kurt)
     return DeflatedSharpe(
-        dsr=probabilistic_sharpe_ratio(sr, sr0, x.size, skew, kurt),
+        dsr=probabilistic_sharpe_ratio(sr, sr0, x.size, skew, kurt) if n_effective is not None
+        else dsr_all,
         psr_zero=probabilistic_sharpe_ratio(sr, 0.0, x.size, skew, kurt),
-        sharpe=sr, sr0=sr0, n_trials=int(trials.size), trials_sr_std=sr_std, skew=skew,
-        kurtosis=kurt, n_obs=int(x.size), periods_per_year=periods_per_year)
+        sharpe=sr, sr0=sr0, n_trials=n_all, trials_sr_std=sr_std, skew=skew,
+        kurtosis=kurt, n_obs=int(x.size), periods_per_year=periods_per_year,
+        n_effective=n_eff, dsr_all_trials=dsr_all, sr0_all_trials=sr0_all)
 
 
 # ---------------------------------------------------------------------------- PBO by CSCV

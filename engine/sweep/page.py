@@ -71,7 +71,8 @@ def header(result: Any) -> str:
                 for ref, r in result.references.metrics.iterrows()))]),
         ("Deflated Sharpe Ratio", "–" if dsr is None else
          f"<b>{esc(pct(dsr.dsr))}</b> probability the best's true Sharpe beats the best of "
-         f"{dsr.n_trials:,} skill-less trials ({esc(num(dsr.sr0_annual))})"
+         f"{dsr.n_effective:,.0f} independent skill-less trials ({esc(num(dsr.sr0_annual))}; "
+         f"the effective number of the {dsr.n_trials:,} correlated variants)"
          + ("" if result.stats.best == result.best else
             f" — of the highest-Sharpe variant, #{result.stats.best}")),
         ("Probability of backtest overfitting", "–" if pbo is None else
@@ -236,6 +237,9 @@ def dsr_section(result: Any) -> Section:
                                      " (annualised)"),
         ("Trials · their Sharpe dispersion", f"{dsr.n_trials:,} · "
                                               f"{esc(num(dsr.trials_sr_std * math.sqrt(ppy)))}"),
+        ("Effective independent trials", f"{dsr.n_effective:,.0f} of {dsr.n_trials:,} "
+                                         f"(DSR counting all {dsr.n_trials:,}: "
+                                         f"{esc(pct(dsr.dsr_all_trials))})"),
         ("Best's skewness · kurtosis", f"{esc(num(dsr.skew))} · {esc(num(dsr.kurtosis))} "
                                        f"({dsr.n_obs:,} {'monthly' if ppy == 12 else 'daily'} "
                                        "returns)"),
@@ -247,8 +251,10 @@ def dsr_section(result: Any) -> Section:
     note = ("Bailey & López de Prado (2014): SR0 is the Sharpe ratio the best of N skill-less "
             "variants reaches by luck, from N and the variance of the variants' Sharpe ratios; "
             "the DSR is the probability that the best variant's true Sharpe exceeds SR0, given "
-            "its sample length, skewness and kurtosis. Near variants are correlated, so N "
-            "overstates the independent trials and the DSR errs on the cautious side."
+            "its sample length, skewness and kurtosis. Near variants are correlated, so N is the "
+            "effective number of independent trials, ρ̄ + (1 − ρ̄)·(variants) with ρ̄ the average "
+            "correlation of the variants' monthly excess returns (as the paper suggests); the "
+            "DSR counting every variant is the cautious bound beside it."
             + _on_sharpe(result, "The DSR, PBO and walk-forward"))
     return Section("dsr", "Deflated Sharpe Ratio", cards(items) + chart(svg, "sharpe-hist"), note)
 

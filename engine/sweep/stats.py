@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.errors import ConfigError
-from engine.sweep.overfit import PBO, DeflatedSharpe, deflated_sharpe_ratio, pbo_cscv
+from engine.sweep.overfit import (PBO, DeflatedSharpe, deflated_sharpe_ratio, effective_trials,
+                                  pbo_cscv)
 from engine.sweep.walkforward import WalkForward, walk_forward
 
 
@@ -109,7 +110,10 @@ def sweep_statistics(sharpe: np.ndarray, monthly_excess: np.ndarray, best_daily_
                      "excess returns); they count as trials with Sharpe 0 in the DSR")
     dsr = None
     if np.isfinite(sharpe[best]) and best_daily_excess.size >= 4:
-        dsr = deflated_sharpe_ratio(best_daily_excess, trials, periods_per_year=periods)
+        n_eff = (effective_trials(monthly_excess) if monthly_excess.shape[1] >= 2
+                 else float(sharpe.size))
+        dsr = deflated_sharpe_ratio(best_daily_excess, trials, periods_per_year=periods,
+                                    n_effective=n_eff)
     else:
         notes.append("DSR skipped: the best variant has no Sharpe ratio")
     v, m = monthly_excess.shape
@@ -131,6 +135,6 @@ def sweep_statistics(sharpe: np.ndarray, monthly_excess: np.ndarray, best_daily_
                           anchored=options.wf_anchored)
     if distinct < v:
         notes.append(f"{v:,} variants give {distinct:,} distinct results (some parameters do "
-                     "not change the decisions); the DSR still counts every variant as a trial")
+                     "not change the decisions)")
     return SweepStats(dsr=dsr, pbo=pbo, walk_forward=wf, best=best, distinct=distinct,
                       options=options, notes=tuple(notes))

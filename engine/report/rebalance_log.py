@@ -1,0 +1,56 @@
+"""The rebalance log of a strategy: one row per executed rebalance in the measurement period.
+
+Columns: ``date`` (fill date, the index), ``decision_date``, per sleeve ``<role>_before`` (the
+end-of-day weight on the trading day before the fill) and ``<role>_after`` (end-of-day weight on
+the fill date), ``turnover`` (one-way, fraction of value), ``cost`` (fees + slippage, fraction of
+value), and ``signal_changed``: the rule's 0/1 inputs (signal states) that changed between the
+previous decision date and this one, e.g. "ex_us_on 0→1" (empty: a scheduled rebalance or a
+band trade after drift). Written as ``rebalances/<strategy>.csv``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def _binary_changes(inputs: pd.DataFrame | None) -> pd.Series:
+    """Decision date → "name a→b; …" for the 0/1 inputs that changed since the previous date."""
+    if inputs is None or inputs.empty:
+        return pd.Series(dtype=object)
+    binary = [c for c in inputs.columns
+              if np.isin(inputs[c].dropna().unique(), (0.0, 1.0)).all()]
+    frame = inputs[binary]
+    prev = frame.shift(1)
+    out = {}
+    for d in frame.index[1:]:
+        changed = [f"{c} {int(prev.at[d, c])}→{int(frame.at[d, c])}" for c in binary
+                   if frame.at[d, c] != prev.at[d, c] and not pd.isna(prev.at[d, c])]
+        out[d] = "; ".join(changed)
+    return pd.Series(out, dtype=object)
+
+
+def rebalance_log(result: Any, start: pd.Timestamp, end: pd.Timestamp,
+                  inputs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The log of ``result`` (an ``engine.sim`` Result) for fills in [start, end].
+
+    ``inputs``: the rule's inputs at its decision dates (``RuleInputs.frame()``), for
+    ``signal_changed``; None leaves that column empty.
+    """
+    reb = result.rebalances.loc[start:end]
+    sw = result.sleeve_weights
+    roles = [c for c in sw.columns if (sw[c].fillna(0.0).abs() > 1e-12).any()]
+    pos = sw.index.get_indexer(reb.index)
+    before = sw[roles].shift(1).to_numpy()[pos]
+    after = sw[roles].to_numpy()[pos]
+    out = pd.DataFrame({"decision_date": reb["decision_date"].to_numpy()}, index=reb.index)
+    for k, r in enumerate(roles):
+        out[f"{r}_before"] = np.nan_to_num(before[:, k])
+        out[f"{r}_after"] = after[:, k]
+    out["turnover"] = reb["turnover"].to_numpy()
+    out["cost"] = reb["cost"].to_numpy()
+    changes = _binary_changes(inputs)
+    out["signal_changed"] = [changes.get(d, "") for d in out["decision_date"]]
+    out.index.name = "date"
+    return out
