@@ -147,7 +147,7 @@ def test_heat_map_cards_fit_a_phone(html: str, sweep) -> None:
     chromium = Path("/usr/bin/chromium")
     if not chromium.exists():
         pytest.skip(f"{chromium} not found (apt-get install chromium)")
-    from test_browser import ARGS
+    from browser_checks import ARGS
 
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(chromium), args=ARGS)
