@@ -84,26 +84,45 @@ def build_parser(command: str | None = None) -> tuple[argparse.ArgumentParser, o
     return parser, module
 
 
-def main(argv: list[str] | None = None) -> int:
-    from engine.errors import UserError
+def _run(module: object, args: argparse.Namespace) -> int:
+    """``module.main(args)``; once more after clearing numba's cache when it was unreadable."""
+    from engine import numba_cache
 
-    _quiet_third_party()
-    _one_line_data_warnings()
-    argv = list(sys.argv[1:] if argv is None else argv)
-    command = next((a for a in argv if not a.startswith("-")), None)
-    parser, module = build_parser(command if command in COMMANDS else None)
-    args = parser.parse_args(argv)
-    if not args.command or module is None:
-        parser.print_help()
-        return 2
     try:
         return int(module.main(args) or 0)  # type: ignore[attr-defined]
+    except Exception as exc:
+        if not numba_cache.is_cache_failure(exc):
+            raise
+        folder = numba_cache.clear()
+        print(f"rowboat: numba's cache in {folder} could not be read ({type(exc).__name__}); "
+              "cleared it and running again (kernels compile afresh, about a minute)",
+              file=sys.stderr)
+    return int(module.main(args) or 0)  # type: ignore[attr-defined]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from engine import interrupt
+    from engine.errors import UserError
+
+    previous = interrupt.handle_signals()
+    try:
+        _quiet_third_party()
+        _one_line_data_warnings()
+        argv = list(sys.argv[1:] if argv is None else argv)
+        command = next((a for a in argv if not a.startswith("-")), None)
+        parser, module = build_parser(command if command in COMMANDS else None)
+        args = parser.parse_args(argv)
+        if not args.command or module is None:
+            parser.print_help()
+            return 2
+        return _run(module, args)
     except UserError as exc:
         print(f"rowboat: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("rowboat: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:     # Ctrl-C, SIGTERM, SIGHUP: one line, 128 + signal
+        return interrupt.report(exc)
+    finally:
+        interrupt.restore(previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

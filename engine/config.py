@@ -50,8 +50,8 @@ from typing import Any
 
 import pandas as pd
 
-from engine.config_tables import (NAME, StrategyConfig, Where, parse_signals, parse_strategies,
-                                  text, whole)
+from engine.config_tables import (NAME, StrategyConfig, Where, name_problem, parse_signals,
+                                  parse_strategies, text, whole)
 from engine.data.calendar import as_date
 from engine.data.frequency import FREQUENCIES
 from engine.data.statfiles import KINDS as SERIES_KINDS
@@ -254,9 +254,10 @@ def _run(w: Where, tab: dict[str, Any], path: Path | None,
          sleeves: Mapping[str, Sleeve]) -> RunConfig:
     w.keys(tab, "run", RUN_KEYS)
     name = tab.get("name", path.stem if path is not None else "experiment")
-    if not isinstance(name, str) or not NAME.match(name):
-        raise w.err("run", "name", f"{name!r} cannot name a results folder; use letters, digits, "
-                    "'_', '-' and '.' (e.g. \"rowing_boat\")")
+    problem = name_problem(name)
+    if problem:
+        raise w.err("run", "name", f"cannot name a results folder: {problem} (e.g. "
+                    "\"rowing_boat\")")
     start = _date(w, "start", tab["start"]) if "start" in tab else None
     end = _date(w, "end", tab["end"]) if "end" in tab else None
     if start is not None and end is not None and end <= start:

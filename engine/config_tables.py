@@ -37,8 +37,26 @@ class StrategyConfig:
         return REGISTRY[self.rule]
 
 
-#: Names of results folders, strategies and sleeve roles.
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+#: Names of results folders, strategies and sleeve roles: letters, digits, ``_.-``; not
+#: ending in "." (Windows drops a trailing dot, so ``a..`` would silently become folder ``a``).
+NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
+#: Longest name: a file name is at most 255 bytes, and the temporary folder adds ~30 to it.
+NAME_MAX = 100
+
+
+def name_problem(name: object) -> str | None:
+    """Why ``name`` cannot name a results folder, strategy or role (None when it can)."""
+    if not isinstance(name, str):
+        return f"{name!r} is not text"
+    if len(name) > NAME_MAX:
+        return f"{len(name)} characters is too long for a file name; use at most {NAME_MAX}"
+    if name.endswith("."):
+        return (f"{name!r} ends with '.', which file systems drop or hide; remove the trailing "
+                "dot")
+    if not NAME.match(name):
+        return (f"{name!r}: use letters, digits, '_', '-' and '.' (starting with a letter or "
+                "digit)")
+    return None
 STRATEGY_KEYS = ("name", "rule", "params", "signals")
 
 
@@ -179,8 +197,9 @@ def parse_strategies(w: Where, raw: Any, signals: Mapping[str, SignalSpec],
             raise w.err(where, "rule", f"unknown strategy rule {rule!r}; registered rules: "
                         f"{', '.join(REGISTRY)}")
         name = tab.get("name", rule)
-        if not isinstance(name, str) or not NAME.match(name):
-            raise w.err(where, "name", f"{name!r}: use letters, digits, '_', '-', '.'")
+        problem = name_problem(name)
+        if problem:
+            raise w.err(where, "name", problem)
         if name in seen:
             raise w.err(where, "name", f"'{name}' is used twice; give each [[strategy]] its own "
                         "name")

@@ -140,7 +140,8 @@ BAD = {
     "same file name (_)": (('name = "unwind"', 'name = "world_"'),
                            r"#2 'world_' name: 'world_' and 'world' \(#1\) would write the same "
                            r"files \(weights/world.csv, tearsheets/world.html\).*rename one"),
-    "same file name (.)": (('name = "unwind"', 'name = "world."'), r"'world.' and 'world'"),
+    "trailing dot": (('name = "unwind"', 'name = "world."'),
+                     r"name: 'world\.' ends with '\.', which file systems drop or hide"),
     "same file name (case)": (('name = "unwind"', 'name = "World"'), r"'World' and 'world'"),
     "lag": (('risk_free = "cash"', 'risk_free = "cash"\nlag = -1'),
             r"\[run\] lag: expected a whole number from 0 to 21, got -1"),

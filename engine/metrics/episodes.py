@@ -24,34 +24,31 @@ def drawdown_episodes(returns: pd.Series, top: int | None = 5) -> pd.DataFrame:
     water), ``days_total`` (peak → recovery, or → the last date while under water).
     """
     r = check_returns(returns)
-    idx = returns.index
+    idx = pd.DatetimeIndex(returns.index).to_numpy()
     wealth = np.cumprod(1.0 + r)
     high = np.maximum.accumulate(np.concatenate([[1.0], wealth]))[1:]
-    under = wealth < high
+    under = (wealth < high).astype(np.int8)
+    edges = np.diff(np.concatenate([[0], under, [0]]))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)  # stop: first day up
+    n = len(r)
     rows = []
-    t, n = 0, len(r)
-    while t < n:
-        if not under[t]:
-            t += 1
-            continue
-        start = t
-        while t < n and under[t]:
-            t += 1
-        seg = wealth[start:t]
-        k = start + int(np.argmin(seg))
+    nat = np.datetime64("NaT")
+    for start, stop in zip(starts.tolist(), stops.tolist()):
+        k = start + int(np.argmin(wealth[start:stop]))
         peak_i = start - 1  # last day at the high (−1: the starting equity)
-        depth = float(wealth[k] / high[k] - 1.0)
-        rec_i = t if t < n else None
+        recovered = stop < n
         rows.append({
-            "depth": depth,
-            "peak": idx[peak_i] if peak_i >= 0 else pd.NaT,
+            "depth": float(wealth[k] / high[k] - 1.0),
+            "peak": idx[peak_i] if peak_i >= 0 else nat,
             "trough": idx[k],
-            "recovery": idx[rec_i] if rec_i is not None else pd.NaT,
+            "recovery": idx[stop] if recovered else nat,
             "days_down": k - peak_i,
-            "days_to_recover": float(rec_i - k) if rec_i is not None else np.nan,
-            "days_total": (rec_i if rec_i is not None else n - 1) - peak_i,
+            "days_to_recover": float(stop - k) if recovered else np.nan,
+            "days_total": (stop if recovered else n - 1) - peak_i,
         })
     out = pd.DataFrame(rows, columns=list(EPISODE_COLUMNS))
+    for col in ("peak", "trough", "recovery"):
+        out[col] = pd.to_datetime(out[col])
     out = out.sort_values("depth", kind="stable").reset_index(drop=True)
     return out if top is None else out.head(top)
 

@@ -39,9 +39,13 @@ The risk-free return must be finite on every day.
 Degenerate cases: fewer than 2 observed days → VOL, SHARPE NaN; zero standard deviation → SHARPE
 NaN (pandas returns NaN for an all-zero series; for a constant non-zero series its two-pass
 standard deviation leaves rounding noise ~1e-19 and quantstats reports a Sharpe of ~1e16 — we
-report NaN, the ratio being undefined). SKEW (n ≥ 3) and KURT (n ≥ 4, excess) follow pandas'
-``Series.skew()`` / ``Series.kurt()`` on the RAW returns, as quantstats' ``skew`` and
-``kurtosis`` do (they ignore ``rf``), NaN on zero variance. Kernels never
+report NaN, the ratio being undefined). Likewise a standard deviation (or downside deviation) of
+the excess returns below ``EXCESS_TOL`` (1e-12 per day) is rounding noise, not risk — a strategy
+that holds exactly the risk-free asset shows ~1e-16 and would get a Sharpe of e.g. −0.68 and a
+Sortino of 1e9 — so SHARPE and SORTINO are NaN there, as they are on exact arithmetic. SKEW
+(n ≥ 3) and KURT (n ≥ 4, excess) follow pandas' ``Series.skew()`` / ``Series.kurt()`` on the RAW
+returns, as quantstats' ``skew`` and ``kurtosis`` do (they ignore ``rf``), NaN on zero variance.
+Kernels never
 raise on arithmetic (``error_model="numpy"``), so a sweep cannot stop on a degenerate variant.
 Not copied on purpose: quantstats guesses that a series with no negative value and a value > 1
 holds *prices* (and takes pct_change); these kernels always read returns.
@@ -63,6 +67,9 @@ from numba import njit
 
 PERIODS = 252.0
 _SQRT_PERIODS = math.sqrt(PERIODS)
+#: Daily standard deviation of excess returns (a fraction) below which it is rounding noise:
+#: real series have 1e-6 or more, floating-point noise on returns near 1e-2 is ~1e-17.
+EXCESS_TOL = 1e-12
 
 # ---- output vector layout (out[...]: float64; day indices stored as floats, -1 = none) --------
 CAGR = 0            #: compound annual growth rate, fraction per year (raw returns)
@@ -317,9 +324,9 @@ def acc_finalize(acc, out, periods=PERIODS):
         cagr = wealth ** (1.0 / years) - 1.0
     out[CAGR] = cagr
     out[VOL] = std_r * sqrt_periods
-    out[SHARPE] = mean_e / std_e * sqrt_periods if std_e > 0.0 else nan
+    out[SHARPE] = mean_e / std_e * sqrt_periods if std_e > EXCESS_TOL else nan
     downside = math.sqrt(d2 / n) if n > 0.0 else nan
-    out[SORTINO] = mean_e / downside * sqrt_periods if downside > 0.0 else nan
+    out[SORTINO] = mean_e / downside * sqrt_periods if downside > EXCESS_TOL else nan
     mdd = acc[_MDD]
     out[MAX_DD] = mdd
     if mdd < 0.0:

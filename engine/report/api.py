@@ -46,14 +46,16 @@ def report(results: Mapping[str, Any], *, panel: Any, name: str, benchmark: str,
     Returns a :class:`engine.report.run.RunOutput` (``.index`` is the page's path).
     """
     from engine.report.quiet import quiet
-    from engine.report.run import RunOutput, tearsheet_pool, write_results
+    from engine.report.run import (RunOutput, size_estimate, tearsheet_pool, worker_count,
+                                   write_results)
     from engine.report.terminal import progress
     from engine.report.writer import check_target, safe_name
 
     quiet()
     t0 = time.perf_counter()
     target = Path(out) / safe_name(name)
-    check_target(target, force=force)
+    check_target(target, force=force, need_bytes=size_estimate(len(results), tearsheets))
+    workers = worker_count(workers, len(results) if tearsheets else 0)
     bundle = backtests(results, panel=panel, benchmark=benchmark, risk_free=risk_free,
                        signals=signals)
     timings: dict[str, float] = {}

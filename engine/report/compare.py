@@ -22,7 +22,7 @@ import pandas as pd
 from engine.errors import DataError
 from engine.report import figures
 from engine.report.colors import strategy_colors
-from engine.report.page import Section, chip, day, document, esc, table
+from engine.report.page import Section, chip, day, document, esc, href, table
 from engine.report.plotly_embed import data_block, dates as iso_dates, figure_div, scripts
 from engine.report.run_page import METRIC_COLUMNS
 from engine.report.writer import read_manifest
@@ -135,7 +135,7 @@ def runs_table(runs: list[RunFolder], out_dir: Path) -> str:
         costs = (f"{float(fee) * 1e4:g} / {float(slip) * 1e4:g} bps"
                  if fee is not None and slip is not None else "–")
         rows.append(
-            f'<tr data-run="{esc(run.label)}"><td class="name"><a href="{esc(link)}">'
+            f'<tr data-run="{esc(run.label)}"><td class="name"><a href="{href(link)}">'
             f"{esc(run.label)}</a></td><td style=\"white-space:normal\">{_source_html(run)}</td>"
             f"<td>{esc(day(period.get('start')))} → {esc(day(period.get('end')))}</td>"
             f"<td>{esc(run.benchmark)}</td><td style=\"white-space:normal\">"

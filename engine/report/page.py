@@ -5,7 +5,6 @@ Every function returns an HTML fragment (escaped) from plain pandas inputs.
 """
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -13,11 +12,9 @@ from importlib import resources
 
 import pandas as pd
 
+from engine.report.escape import esc, href  # noqa: F401  (the one escaping helper, re-exported)
+
 Formatter = Callable[[object], str]
-
-
-def esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def css() -> str:

@@ -16,7 +16,7 @@ from engine.metrics.summary import periods_of
 from engine.report import figures, provenance, signal_figures
 from engine.report.colors import sleeve_colors, sleeve_order, strategy_colors
 from engine.report.page import (Column, Section, bp, cards, chip, day, document, esc,
-                                 heat_table, num, pct, pp, sign_class, table)
+                                 heat_table, href, num, pct, pp, sign_class, table)
 from engine.report.plotly_embed import data_block, dates as iso_dates, figure_div, scripts
 from engine.report.provenance import OWN_MARK
 
@@ -137,7 +137,7 @@ def _strategy_cell(colors: Mapping[str, str], benchmark: str,
         tag = ' <span class="badge bench">benchmark</span>' if name == benchmark else ""
         label = esc(name)
         if links and name in links:
-            label = f'<a href="{esc(links[name])}" title="quantstats tearsheet">{label}</a>'
+            label = f'<a href="{href(links[name])}" title="quantstats tearsheet">{label}</a>'
         return f"{chip(colors[name])}{label}{tag}"
     return cell
 

@@ -18,7 +18,7 @@ from engine.metrics import monthly_table
 from engine.metrics.episodes import drawdown_episodes, rolling_summary
 from engine.report import figures, signal_figures
 from engine.report.colors import sleeve_order
-from engine.report.page import Section, chip, day, esc, heat_table, pct, bp
+from engine.report.page import Section, bp, chip, day, esc, heat_table, href, pct
 from engine.report.plotly_embed import dates as iso_dates, figure_div
 from engine.report.run_page import RunPage, _strategy_cell
 
@@ -57,13 +57,15 @@ def months_table(returns: pd.Series, key: str) -> str:
     head = "<thead><tr><th>Year</th>" + "".join(f"<th>{esc(c.title())}</th>"
                                                  for c in tab.columns) + "</tr></thead>"
     rows = []
-    for year, row in tab.iterrows():
+    values = tab.to_numpy(dtype=float)
+    cols = list(tab.columns)
+    for year, row in zip(tab.index.tolist(), values.tolist()):
         cells = [f'<td class="name">{int(year)}</td>']
-        for col, v in row.items():
-            if pd.isna(v):
+        for col, v in zip(cols, row):
+            if v != v:  # NaN: a month outside the period
                 cells.append("<td></td>")
                 continue
-            a = min(abs(float(v)) / (scale if col != "EOY" else 4 * scale), 1.0) * 0.5
+            a = min(abs(v) / (scale if col != "EOY" else 4 * scale), 1.0) * 0.5
             rgb = "19,114,58" if v >= 0 else "179,38,30"
             cells.append(f'<td style="background:rgba({rgb},{a:.2f})">{esc(pct(v))}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -80,15 +82,20 @@ def rebalance_table(log: pd.DataFrame, page: RunPage, key: str, limit: int = 400
             + "".join(f"<th>{esc(page.sleeve_label(r))}</th>" for r in roles)
             + "<th>Turnover</th><th>Cost</th><th>Signal changed</th></tr></thead>")
     rows = []
-    for date, row in log.iloc[::-1].head(limit).iterrows():
-        cells = [f"<td>{esc(day(date))}</td><td>{esc(day(row['decision_date']))}</td>"]
-        for r in roles:
-            b, a = row.get(f"{r}_before", np.nan), row[f"{r}_after"]
-            moved = abs((0.0 if pd.isna(b) else b) - a) >= 0.005
-            cls = ' class="moved"' if moved else ""
+    recent = log.iloc[::-1].head(limit)
+    before = recent.reindex(columns=[f"{r}_before" for r in roles]).fillna(0.0).to_numpy()
+    after = recent[[f"{r}_after" for r in roles]].to_numpy()
+    changed = (recent["signal_changed"].fillna("").astype(str).tolist()
+               if "signal_changed" in recent else [""] * len(recent))
+    for i, (date, decided, turnover, cost) in enumerate(zip(
+            recent.index, recent["decision_date"], recent["turnover"], recent["cost"])):
+        cells = [f"<td>{esc(day(date))}</td><td>{esc(day(decided))}</td>"]
+        for j in range(len(roles)):
+            b, a = float(before[i, j]), float(after[i, j])
+            cls = ' class="moved"' if abs(b - a) >= 0.005 else ""
             cells.append(f"<td{cls}>{esc(pct(b, 0))} → {esc(pct(a, 0))}</td>")
-        cells.append(f"<td>{esc(pct(row['turnover'], 1))}</td><td>{esc(bp(row['cost']))}</td>"
-                     f'<td class="left">{esc(row.get("signal_changed", "") or "–")}</td>')
+        cells.append(f"<td>{esc(pct(turnover, 1))}</td><td>{esc(bp(cost))}</td>"
+                     f'<td class="left">{esc(changed[i] or "–")}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = (f'<p class="note">The {limit} most recent of {len(log)}; all in '
             f"rebalances/{esc(key)}.csv.</p>" if len(log) > limit else "")
@@ -277,7 +284,7 @@ def signals_section(page: RunPage, figs: dict[str, Any],
 def tearsheet_links(page: RunPage, colors: Mapping[str, str]) -> str:
     """The list of tearsheet links (one small function, so a later change can mark pending
     ones in one place)."""
-    links = "".join(f'<li>{chip(colors[n])}<a href="{esc(page.tearsheets[n])}">{esc(n)}</a>'
+    links = "".join(f'<li>{chip(colors[n])}<a href="{href(page.tearsheets[n])}">{esc(n)}</a>'
                     "</li>" for n in page.strategies if n in page.tearsheets)
     return f'<ul class="links">{links}</ul>'
 

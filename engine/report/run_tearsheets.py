@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from engine.report import tearsheet_cache as cache
+from engine.report.target import locked_temp, unlock
 from engine.report.tearsheet import TearsheetJob, render
 
 #: appended after each link to a tearsheet that is still rendering (removed when it exists)
@@ -67,6 +68,7 @@ class Tearsheets:
     missing: list[TearsheetJob] = field(default_factory=list)   #: staged jobs to render
     futures: dict[Future, TearsheetJob] = field(default_factory=dict)
     staging: Path | None = None
+    staging_lock: int | None = None             #: its flock (a killed run's is swept later)
     seconds: float = 0.0                        #: spent copying, then waiting for renders
 
     @classmethod
@@ -84,7 +86,7 @@ class Tearsheets:
                 self.cached.append(job.strategy)
             else:
                 if self.staging is None:
-                    self.staging = Path(tempfile.mkdtemp(prefix=".tearsheets-", dir=staging_parent))
+                    self.staging, self.staging_lock = locked_temp(staging_parent, ".tearsheets-")
                 self.missing.append(replace(job, path=self.staging / job.path.name))
         if pool is not None:
             self.futures = {pool.submit(render, job): job for job in self.missing}
@@ -116,6 +118,8 @@ class Tearsheets:
         if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
             self.staging = None
+        unlock(self.staging_lock)
+        self.staging_lock = None
 
     def timings(self) -> dict[str, float]:
         return {"tearsheets": self.seconds,

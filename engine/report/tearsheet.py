@@ -19,7 +19,6 @@ quantstats 0.0.86 facts this module works around (each checked on the installed 
 """
 from __future__ import annotations
 
-import html as _html
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -31,9 +30,11 @@ import numpy as np
 import pandas as pd
 
 from engine.metrics.summary import periods_of
+from engine.report.escape import esc, href
 from engine.report.quiet import quiet
 from engine.report.tearsheet_fast import fast_quantstats
 from engine.report.tearsheet_fix import fix_tearsheet_html
+from engine.report.workers import guard_worker, parent_alive
 
 PERIODS_PER_YEAR = 252
 
@@ -105,12 +106,15 @@ def quantstats_inputs(job: TearsheetJob) -> dict[str, object]:
             raise TypeError("benchmark must be a returns Series, not a ticker")
         benchmark = job.benchmark.astype(float).reindex(returns.index).rename(job.benchmark_name)
     periods = periods_of(pd.DatetimeIndex(returns.index))   # 252 daily, 12 monthly
+    # quantstats writes ``title``, ``parameters`` and ``benchmark_title`` (upper-cased) raw into
+    # the page's <h1>/<h4>: they are escaped here. Names it only puts in tables (tabulate escapes
+    # them) and charts (matplotlib's SVG escapes them) stay as they are.
     return dict(returns=returns, benchmark=benchmark,
                 rf=quantstats_rf(job.rf_daily, returns.index, periods),
-                periods_per_year=periods, title=job.strategy, match_dates=False,
+                periods_per_year=periods, title=esc(job.strategy), match_dates=False,
                 figfmt="svg", strategy_title=job.strategy,
-                benchmark_title=job.benchmark_name if benchmark is not None else None,
-                parameters={"Risk-free": job.rf_label})
+                benchmark_title=esc(job.benchmark_name) if benchmark is not None else None,
+                parameters={"Risk-free": esc(job.rf_label)})
 
 
 def tearsheet_jobs(returns: pd.DataFrame, benchmark: str, rf_daily: pd.Series | None,
@@ -152,7 +156,7 @@ def sanitize(text: str, *, back_link: str | None = "../index.html") -> str:
         text = pattern.sub(repl, text)
     text = text.replace("\ufe6a", "%")  # quantstats' "CAGR﹪": a glyph most fonts lack
     if back_link:
-        link = (f'<p class="rowboat-back"><a href="{_html.escape(back_link)}">&larr; back to the '
+        link = (f'<p class="rowboat-back"><a href="{href(back_link)}">&larr; back to the '
                 "comparison page</a></p>")
         text = re.sub(r"(<div class=\"container\">)", r"\1" + link.replace("\\", "\\\\"), text,
                       count=1)
@@ -176,7 +180,7 @@ def render(job: TearsheetJob) -> float:
     import quantstats as qs
 
     kwargs = quantstats_inputs(job)
-    job.path.parent.mkdir(parents=True, exist_ok=True)
+    # job.path's folder is never created here: a folder removed by a stopped run stays removed
     before = set(plt.get_fignums())
     try:
         with matplotlib.rc_context({"svg.hashsalt": "rowboat"}), \
@@ -186,7 +190,11 @@ def render(job: TearsheetJob) -> float:
     finally:
         for num in set(plt.get_fignums()) - before:  # quantstats' figures only
             plt.close(num)
-    job.path.write_text(sanitize(text), encoding="utf-8")
+    if not parent_alive():  # the run has died: write nothing more
+        raise RuntimeError("the run that asked for this tearsheet has stopped")
+    with open(job.path, "r+", encoding="utf-8") as f:  # the file quantstats made, never a new one
+        f.write(sanitize(text))
+        f.truncate()
     return time.perf_counter() - t0
 
 
@@ -212,7 +220,9 @@ def mp_context():
 
 
 def warm_worker() -> None:
-    """Worker initializer: silence noise, draw off-screen, import quantstats once per process."""
+    """Worker initializer: die with the run (see :mod:`engine.report.workers`), silence noise,
+    draw off-screen, import quantstats once per process."""
+    guard_worker()
     quiet()
     import matplotlib
 

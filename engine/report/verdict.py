@@ -36,6 +36,11 @@ class Row:
     sharpe: SharpeTest | None
 
 
+def p_text(p: float) -> str:
+    """"p = 0.23", or "p < 0.01" for the smallest values."""
+    return "p < 0.01" if p < 0.01 else f"p = {p:.2f}"
+
+
 def _cagr(r: pd.Series, periods: int = 252) -> float:
     return float(np.expm1(np.log1p(r.to_numpy()).sum() * periods / len(r)))
 
@@ -94,7 +99,7 @@ def headline(rows: list[Row], benchmark: str, start: pd.Timestamp, end: pd.Times
     if others:
         if real:
             out.append("Sharpe ratio different from the benchmark's at the 10% level: "
-                       + ", ".join(f"{r.name} (p = {r.sharpe.p_value:.2f})" for r in real)
+                       + ", ".join(f"{r.name} ({p_text(r.sharpe.p_value)})" for r in real)
                        + ".")
         else:
             out.append(f"No strategy's Sharpe ratio differs from {benchmark}'s at the 10% "
@@ -128,7 +133,7 @@ def verdict_table(rows: list[Row], colors: Mapping[str, str], benchmark: str) ->
             star = " real" if r.sharpe.p_value < ALPHA else ""
             d = r.sharpe.difference
             sh = (f"{esc(('+' if d >= 0 else '') + num(d, 2))}"
-                  f' <span class="sub{star}">p = {r.sharpe.p_value:.2f}</span>')
+                  f' <span class="sub{star}">{p_text(r.sharpe.p_value)}</span>')
         ahead = f"{r.years_ahead} of {r.years}" if r.years else "–"
         body.append(f'<tr data-strategy="{esc(r.name)}"><td class="name">{chip(colors[r.name])}'
                     f"{esc(r.name)}{tag}</td><td>{esc(pct(r.cagr))}</td><td{cls}>{ex}</td>"

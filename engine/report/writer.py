@@ -1,7 +1,10 @@
 """Results folders: built in a temporary folder next to the target and renamed into place.
 
 A run either leaves a complete ``results/<name>/`` or nothing: the work happens in
-``results/.<name>.tmp-XXXX`` and is renamed at the end; an error removes it. An existing
+``results/.<name>.tmp-<pid>-XXXX`` (locked while the run lives; see :mod:`engine.report.target`)
+and is renamed at the end; an error or an interruption removes it, and a killed run's folder is
+removed at the next start. A full disk, a read-only place or a too-long name while writing is
+a ConfigError (exit 2, one line). An existing
 folder is replaced only with ``force=True``. CSVs use a fixed float format and contain no
 timestamps of when they were written, so the same inputs give byte-identical files.
 """
@@ -21,8 +24,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.errors import ConfigError
 from engine import names
+from engine.report.target import check_target, make_temp, unlock, write_error
+
+__all__ = ["atomic_folder", "check_target", "write_csv", "write_manifest", "write_metrics_csv"]
 
 #: Floats in metrics.csv: 12 significant digits (rounding far below the 1e-9 agreement bound).
 METRICS_FLOAT = "%.12g"
@@ -44,29 +49,25 @@ def config_digest(text: str | None) -> str | None:
     return hashlib.sha256(text.encode()).hexdigest() if text else None
 
 
-def check_target(target: Path, *, force: bool) -> None:
-    """Refuse early when ``target`` exists and ``force`` is off (before any work is done)."""
-    if target.exists() and not force:
-        raise ConfigError(f"results folder {target} already exists; pass --force to replace it "
-                          "or --out to write elsewhere")
-    if target.exists() and not target.is_dir():
-        raise ConfigError(f"{target} exists and is not a folder; remove it or choose another --out")
-
-
 @contextmanager
-def atomic_folder(target: Path, *, force: bool = False) -> Iterator[Path]:
+def atomic_folder(target: Path, *, force: bool = False, need_bytes: int = 0) -> Iterator[Path]:
     """Yield a fresh temporary folder beside ``target``; on success it becomes ``target``.
 
-    On any exception the temporary folder is removed (and the parent too when this call
-    created it and it is empty), so a failed run leaves nothing behind. With ``force`` an
-    existing ``target`` is replaced only after the new one is complete.
+    On any exception (or interruption) the temporary folder is removed (and the parent too when
+    this call created it and it is empty), so a failed run leaves nothing behind. With ``force``
+    an existing ``target`` is replaced only after the new one is complete. An OSError meaning
+    "cannot write there" (disk full, read-only, name too long) becomes a ConfigError.
     """
     target = Path(target)
-    check_target(target, force=force)
+    check_target(target, force=force, need_bytes=need_bytes)
     parent = target.parent
     created_parent = not parent.exists()
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp, lock = make_temp(target)
+    except OSError as exc:
+        _remove_parent(parent, created_parent)
+        raise (write_error(exc, target) or exc) from None
     try:
         yield tmp
         umask = os.umask(0)
@@ -81,16 +82,25 @@ def atomic_folder(target: Path, *, force: bool = False) -> Iterator[Path]:
             old.rmdir()
             target.rename(old)
         tmp.rename(target)
+        unlock(lock)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        if created_parent:
-            try:
-                parent.rmdir()
-            except OSError:
-                pass
+        unlock(lock)
+        _remove_parent(parent, created_parent)
+        err = write_error(exc, target)
+        if err is not None:
+            raise err from None
         raise
+
+
+def _remove_parent(parent: Path, created: bool) -> None:
+    if created:
+        try:
+            parent.rmdir()
+        except OSError:
+            pass
 
 
 def write_csv(frame: pd.DataFrame, path: Path, *, float_format: str = SERIES_FLOAT) -> None:

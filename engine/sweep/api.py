@@ -105,6 +105,12 @@ def folder_name(run_name: str, strategy: str) -> str:
     return safe_name(f"{stem}-sweep")
 
 
+def size_estimate(n_variants: int, top: int) -> int:
+    """Bytes a sweep folder needs, roughly: ~200 bytes per variant in variants.parquet, the top
+    variants' daily returns, a 2 MB page; doubled for safety."""
+    return int(2 * (2 * 1024 * 1024 + 200 * n_variants + 60_000 * top))
+
+
 def default_chunk(n_variants: int) -> int:
     """Variants per chunk: ~20 progress steps, at least 256 variants each."""
     return max(256, math.ceil(n_variants / 20))
@@ -229,9 +235,10 @@ def run_sweep(config: str | Path | Any, *, strategy: str, grid: GridSpec = None,
         raise ConfigError(f"--top must be at least 1, got {top}")
     check_chunk(chunk)                  # before any work
     check_rank_by(rank_by)
-    if scheduler:
-        from engine.sweep.dask import check_address
+    if scheduler:                       # a wrong address fails now, within seconds
+        from engine.sweep.dask import check_address, probe
         check_address(scheduler)
+        probe(scheduler)
     path_given = isinstance(config, (str, Path))
     if path_given and not Path(config).is_file():
         raise ConfigError(f"config file {config} not found; give the path of a TOML file "
@@ -242,6 +249,8 @@ def run_sweep(config: str | Path | Any, *, strategy: str, grid: GridSpec = None,
         check_target(target, force=force)
     cfg = resolve_strategy(cfg, strategy)
     sweep_grid = grid_for(cfg, strategy, grid, yes=yes)     # a bad grid fails before any work
+    if write:                                               # room for it, before any work
+        check_target(target, force=force, need_bytes=size_estimate(sweep_grid.n_variants, top))
     with progress_bar(enabled=progress) as bar:
         task = bar.add_task("data, signals", total=None)
         exp = load_experiment(cfg, data=data, start=start, end=end)
