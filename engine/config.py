@@ -29,7 +29,7 @@ is a sleeve role or a ticker of ``[data] local`` (its returns are the risk-free 
 and Sortino) or 0. With a ``base_currency`` the risk-free series must be a local one — every
 ticker behind it listed in ``[data] local`` (not FX-converted) — unless ``risk_free_converted =
 true`` says to use a converted series anyway (a US-dollar bill fund in pounds carries the
-currency's ~8 % a year volatility; a pound cash fund ~0.3 %). Dates are ISO dates (quoted or
+exchange rate's volatility, not a cash rate's). Dates are ISO dates (quoted or
 bare TOML dates).
 
 Every error is a :class:`~engine.errors.ConfigError` that names the file, the section and the key,

@@ -119,3 +119,14 @@ def test_the_daily_sample_resampled_to_month_ends_by_config():
     assert (e.panel.dates == e.panel.dates + pd.offsets.MonthEnd(0)).all()
     r = e.returns()["us_only"]
     assert summary(r)["cagr"] == pytest.approx(qs.stats.cagr(r, periods=12), abs=1e-12)
+
+
+def test_the_spliced_span_is_marked_on_a_figure(exp):
+    from engine.report.splice_marks import mark_plotly, splice_spans
+    spans = splice_spans(exp.panel)
+    assert [(s.start, s.end) for s in spans] == [("1969-12-31", "2003-04-30")]
+    assert spans[0].label == "EEM = EM − 0.68%/yr (spliced)"
+    fig = mark_plotly({"data": [], "layout": {"shapes": [{"type": "line"}]}}, spans)
+    rect = fig["layout"]["shapes"][-1]
+    assert (rect["x0"], rect["x1"], rect["type"]) == ("1969-12-31", "2003-04-30", "rect")
+    assert fig["layout"]["annotations"][0]["text"] == spans[0].label

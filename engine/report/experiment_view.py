@@ -264,11 +264,13 @@ def signal_panels(exp: Any) -> tuple[SignalPanel, ...]:
         elif kind == "indicator" and hasattr(spec, "all_settings"):
             st = spec.all_settings()
             caption = (f"{_series_name(spec) or name}: {st['transform']} of its own history to "
-                       "date, each value from the date it was published; state 1 = on (on at "
-                       f"{st['on']:g}, off {'below' if st['direction'] == 'above' else 'above'} "
-                       f"{st['off']:g}).")
-            shown = pd.DataFrame({"score": frame["score"], "state": frame["state"].astype(float)})
-            panels.append(SignalPanel(name, "indicator", shown, caption=caption))
+                       "date, each value from the date it was published; shaded while on (on "
+                       f"at {st['on']:g}, off {'below' if st['direction'] == 'above' else 'above'}"
+                       f" {st['off']:g}).")
+            cols = [c for c in ("score", "state", "on_event", "off_event") if c in frame]
+            panels.append(SignalPanel(name, "indicator", frame[cols], caption=caption,
+                                      thresholds={"on": st["on"], "off": st["off"]},
+                                      title=f"{name}: {_series_name(spec)} {st['transform']}"))
         else:
             numeric = frame.select_dtypes("number")
             panels.append(SignalPanel(name, kind, numeric.loc[:, numeric.columns[:4]],

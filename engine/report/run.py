@@ -32,6 +32,7 @@ from engine.report import experiment_view as view
 from engine.report.quiet import quiet
 from engine.report.run_page import RunPage, build_run_page
 from engine.report.scorecard import calendar_table, scorecard
+from engine.report.splice_marks import splice_spans
 from engine.report.run_tearsheets import FAILED, Tearsheets, mark_pending, write_atomic
 from engine.report.tearsheet import start_pool, tearsheet_jobs
 from engine.report.terminal import progress
@@ -288,6 +289,7 @@ def run_page_inputs(exp: Any, name: str, returns: pd.DataFrame, metrics: pd.Data
         rf_label=exp.rf_label, rf=exp.rf,
         allocations={n: r.sleeve_weights.loc[idx[0]:idx[-1]] for n, r in exp.results.items()},
         signals=view.signal_panels(exp), facts=view.trading_facts(exp),
+        splices=tuple(splice_spans(exp.panel)),
         tearsheets=tearsheets, descriptions=view.descriptions(exp), theses=view.theses(exp),
         footer=_footer(exp), focus=labels.focus(exp), sleeve_labels=labels.sleeve_labels(exp),
         strips=labels.strategy_strips(exp, idx),

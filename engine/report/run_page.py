@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pandas as pd
 
@@ -19,6 +20,8 @@ from engine.report.page import (Column, Section, bp, cards, chip, day, document,
                                  heat_table, href, num, pct, pp, sign_class, table)
 from engine.report.plotly_embed import data_block, dates as iso_dates, figure_div, scripts
 from engine.report.provenance import OWN_MARK
+from engine.report.splice_marks import mark_plotly
+
 
 def _dd_months(row: pd.Series) -> str:
     """"Nov 2007 → Mar 2009": peak and trough months of the max drawdown."""
@@ -106,6 +109,7 @@ class RunPage:
     rebalance_logs: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     sleeve_returns: pd.DataFrame | None = None  # daily returns of each sleeve over the period
     today: str = ""  # the "as of" panel (HTML), see engine.report.today
+    splices: tuple[Any, ...] = ()  # engine.report.splice_marks.Span: shaded on every chart
 
     @property
     def strategies(self) -> list[str]:
@@ -243,6 +247,8 @@ def build_run_page(page: RunPage) -> str:
         sections.append(signals)
     if page.tearsheets:
         sections.append(rs.tearsheets_section(page, colors))
+    for fig in figs.values():     # every chart has a date axis: shade the spliced history
+        mark_plotly(fig, page.splices)
     title = f"{page.name} — rowboat" + (" (synthetic sample)" if page.synthetic else "")
     return document(title, header(page, text), sections, page.footer,
                     scripts=data_block(figs, date_table) + scripts())

@@ -267,6 +267,9 @@ def signals_section(page: RunPage, figs: dict[str, Any],
         elif sig.kind == "trend" and sig.close is not None and "sma" in sig.frame:
             figs[fid] = signal_figures.trend(sig.close, sig.frame, key, series=sig.series,
                                              period_start=start)
+        elif sig.kind == "indicator" and "score" in sig.frame:
+            figs[fid] = signal_figures.indicator(sig.frame, key, sig.thresholds,
+                                                 period_start=start)
         else:
             numeric = sig.frame.select_dtypes("number")
             figs[fid] = signal_figures.lines(numeric.iloc[:, :4], key,

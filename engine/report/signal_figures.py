@@ -132,3 +132,30 @@ def lines(frame: pd.DataFrame, key: str, *, percent: bool = False,
     yaxis = pct_axis() if percent else {"hoverformat": ".4~g"}
     return {"data": traces, "layout": layout(340, yaxis=yaxis,
                                              shapes=_start_line(period_start))}
+
+
+def indicator(frame: pd.DataFrame, key: str, thresholds: Mapping[str, float] | None = None,
+              *, period_start: pd.Timestamp | None = None) -> dict[str, Any]:
+    """``frame``: ``score`` (the causal transform; NaN in the warm-up), ``state`` (0/1),
+    optional ``on_event``/``off_event`` (bool). ``thresholds``: ``{"on": x, "off": y}`` drawn
+    as dashed lines (the hysteresis); the days the state is on are shaded."""
+    score = frame["score"].astype(float)
+    traces = [line("score", values(score, digits=5), "#1B4F72", x=key, width=1.4)]
+    for col, symbol, color, label in (("on_event", "triangle-up", "#1E8449", "turns on"),
+                                      ("off_event", "triangle-down", "#C0392B", "turns off")):
+        if col in frame:
+            hits = frame.index[frame[col].fillna(False).astype(bool).to_numpy()]
+            traces.append({"type": "scatter", "mode": "markers", "name": f"{label} ({len(hits)})",
+                           "x": list(hits.strftime("%Y-%m-%d")),
+                           "y": values(score.reindex(hits), digits=5),
+                           "marker": {"symbol": symbol, "size": 9, "color": color,
+                                      "line": {"color": "white", "width": 1}}})
+    shapes = _start_line(period_start)
+    shapes += bands(runs(frame["state"].fillna(0).to_numpy() > 0, frame.index), ON_SHADE)
+    for label, level in (thresholds or {}).items():
+        shapes.append({"type": "line", "xref": "paper", "yref": "y", "x0": 0, "x1": 1,
+                       "y0": level, "y1": level,
+                       "line": {"color": "#7F8C8D", "width": 1, "dash": "dash"}})
+        traces.append({"type": "scatter", "mode": "lines", "name": f"{label} {level:g}",
+                       "x": [], "y": [], "line": {"color": "#7F8C8D", "dash": "dash"}})
+    return {"data": traces, "layout": layout(340, yaxis={"hoverformat": ".4~g"}, shapes=shapes)}

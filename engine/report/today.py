@@ -101,6 +101,18 @@ def _signal_now(exp: Any, name: str, spec: Any, frame: pd.DataFrame,
                 state = "on" if on else "off"
         return SignalNow(title, state, value, "; ".join(trig) or "no rule reads it",
                          "; ".join(dist) or "–", since)
+    if kind == "indicator" and hasattr(spec, "all_settings"):
+        st = spec.all_settings()
+        score, value = float(last.get("score", np.nan)), float(last.get("value", np.nan))
+        on = bool(last.get("state", False))
+        up = st["direction"] == "above"
+        trig = f"on at {st['on']:g}, off {'below' if up else 'above'} {st['off']:g}"
+        dist = ("–" if np.isnan(score) else
+                f"{abs(score - (st['off'] if on else st['on'])):.3g} from turning "
+                f"{'off' if on else 'on'}")
+        return SignalNow(title, "on" if on else "off",
+                         f"{st['transform']} {score:.3g} (value {value:.4g})", trig, dist,
+                         _since(frame["state"].astype(float)))
     close = _close(exp, frame, spec, kind)
     c = float(close.reindex(frame.index).iloc[-1]) if close is not None else np.nan
     if kind == "breakout":
