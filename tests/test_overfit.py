@@ -157,6 +157,27 @@ def test_pbo_planted_edge_is_near_zero() -> None:
     assert res.prob_oos_loss < 0.02
 
 
+def test_pbo_over_distinct_results_equals_pbo_over_every_variant() -> None:
+    """A sweep's PBO runs over each distinct monthly series once with its number of copies:
+    PBO, ranks, logits and winners (as variant numbers) equal those over every variant, bit for
+    bit, read from the (V, M) float32 matrix as it is."""
+    from engine.sweep.overfit import distinct_rows, pbo_cscv_distinct
+
+    rng = np.random.default_rng(11)
+    monthly = rng.normal(0.005, 0.03, (600, 96)).astype(np.float32)
+    monthly[200:400] = monthly[:200]                  # copies of earlier variants
+    monthly[450:] = monthly[7]                        # many copies of one
+    monthly[420] = 0.0                                # no spread: Sharpe undefined
+    first, copies = distinct_rows(monthly)
+    assert first[0] == 0 and np.all(np.diff(first) > 0) and copies.sum() == 600
+    assert first.size == 600 - 200 - 150 and copies[first == 7][0] == 152   # 7, 207 and 450…599
+    every = pbo_cscv(monthly.T.astype(np.float64), 8)
+    fast = pbo_cscv_distinct(monthly, 8)
+    for name in ("pbo", "logits", "oos_rank", "is_best", "is_perf", "oos_perf", "n_trials"):
+        np.testing.assert_array_equal(np.asarray(getattr(fast, name)),
+                                      np.asarray(getattr(every, name)), err_msg=name)
+
+
 # ---------------------------------------------------------------------------- effective trials
 def test_effective_trials_equals_the_formula_on_the_full_correlation_matrix():
     from engine.sweep.overfit import effective_trials

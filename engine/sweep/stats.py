@@ -8,14 +8,15 @@ the sweep itself still succeeds.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from engine.errors import ConfigError
-from engine.sweep.overfit import (PBO, DeflatedSharpe, deflated_sharpe_ratio, effective_trials,
-                                  pbo_cscv)
+from engine.sweep.overfit import (PBO, DeflatedSharpe, deflated_sharpe_ratio, distinct_rows,
+                                  effective_trials, pbo_cscv_distinct)
 from engine.sweep.walkforward import WalkForward, walk_forward
 
 
@@ -125,14 +126,20 @@ def sweep_statistics(sharpe: np.ndarray, monthly_excess: np.ndarray, best_daily_
         notes.append(f"PBO skipped: {m} months are too few for {s} blocks (need ≥ {2 * s}); "
                      f"pass --pbo-blocks {max(2, (m // 2) // 2 * 2)} or a longer period")
     else:
-        pbo = pbo_cscv(np.ascontiguousarray(monthly_excess.T, dtype=np.float64), s)
+        # over the distinct monthly series, each counted with its copies: the same numbers as
+        # over every variant, at the cost of the distinct ones
+        pbo = pbo_cscv_distinct(monthly_excess, s)
     wf = None
     if m < options.wf_train + 1:
         notes.append(f"walk-forward skipped: {m} months leave nothing to test after a "
                      f"{options.wf_train}-month in-sample window; pass a smaller --wf-train")
     else:
-        wf = walk_forward(monthly_excess.T, options.wf_train, options.wf_test,
+        # the first of equal Sharpe ratios wins: choosing among distinct series (in order of
+        # first occurrence) picks the same variant
+        first, _ = distinct_rows(monthly_excess)
+        wf = walk_forward(monthly_excess[first].T, options.wf_train, options.wf_test,
                           anchored=options.wf_anchored)
+        wf = dataclasses.replace(wf, chosen=first[wf.chosen])
     if distinct < v:
         notes.append(f"{v:,} variants give {distinct:,} distinct results (some parameters do "
                      "not change the decisions)")
