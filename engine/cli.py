@@ -34,6 +34,20 @@ def _quiet_third_party() -> None:
     logging.getLogger("matplotlib").setLevel(logging.ERROR)
 
 
+def version_text() -> str:
+    """``rowboat 0.1.0 (quantstats 0.0.86, Python 3.11.7)``."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    from engine import __version__
+
+    try:
+        qs = version("quantstats")
+    except PackageNotFoundError:  # pragma: no cover - a dependency
+        qs = "not installed"
+    return f"rowboat {__version__} (quantstats {qs}, Python {platform.python_version()})"
+
+
 def _one_line_data_warnings() -> None:
     """Our own DataWarnings print as ``rowboat: warning: MESSAGE`` (one line, like errors),
     not in Python's ``file:line: DataWarning: …`` form with a source line."""
@@ -59,6 +73,7 @@ def build_parser(command: str | None = None) -> tuple[argparse.ArgumentParser, o
     parser = argparse.ArgumentParser(
         prog="rowboat",
         description="Backtest rotation between US mega-caps, ex-US and emerging markets.")
+    parser.add_argument("--version", action="version", version=version_text())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     module = None
     for name, (modname, help_) in COMMANDS.items():

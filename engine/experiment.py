@@ -110,6 +110,13 @@ def run_rows(dates: pd.DatetimeIndex, first: pd.Timestamp) -> int:
     return int(dates.searchsorted(first, side="left"))
 
 
+def config_panel(cfg: Config, data: str | Path | None = None) -> Any:
+    """The whole Panel a config reads (its sleeves and signal tickers from its ``[data]``
+    source, or from ``data``), before ``[run] start/end`` cut it — what ``rowboat data show
+    --config`` describes."""
+    return _load_panel(cfg, data)
+
+
 def _load_panel(cfg: Config, data: str | Path | None) -> Any:
     from engine.data import load_panel
 

@@ -7,8 +7,9 @@ highs; compare with US-only, the world, equal thirds, dual momentum and SMA timi
 
     python scripts/rowing_boat.py [--data sample|yahoo|FOLDER] [--out results] [--no-tearsheets]
 
-Writes results/rowing_boat/ (replacing an earlier demo run) and prints the page's path. Same as
-`rowboat run scripts/configs/rowing_boat.toml --data sample --force`.
+Writes results/rowing_boat/ (replacing an earlier demo run), prints the summary table as soon as
+the backtests are measured, then the closing line and the page's path. Exactly
+`rowboat run scripts/configs/rowing_boat.toml --data sample --force` (the same code prints).
 """
 from __future__ import annotations
 
@@ -26,27 +27,10 @@ def main() -> int:
     parser.add_argument("--no-tearsheets", dest="tearsheets", action="store_false")
     args = parser.parse_args()
 
-    from engine.errors import UserError
-    from engine.report import run_config
+    from engine.cli import main as rowboat
 
-    try:
-        out = run_config(CONFIG, data=args.data, out=args.out, force=True,
-                         tearsheets=args.tearsheets)
-    except UserError as exc:
-        print(f"rowing_boat.py: error: {exc}", file=sys.stderr)
-        return 2
-    from rich.console import Console
-
-    from engine.report.terminal import summary_table
-
-    console = Console(stderr=True)
-    period = f"{out.metrics['start'].iloc[0]} to {out.metrics['end'].iloc[0]}"
-    console.print(summary_table(out.metrics, out.benchmark, f"{out.path.name}: {period}",
-                                width=console.width))
-    console.print(f"{len(out.metrics)} strategies in {out.timings['total']:.1f} s "
-                  f"({out.experiment.panel.source}). Open the comparison page:")
-    print(out.index.resolve())
-    return 0
+    argv = ["run", str(CONFIG), "--data", args.data, "--out", args.out, "--force"]
+    return rowboat(argv + ([] if args.tearsheets else ["--no-tearsheets"]))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@
   current (through the last completed session); ``--refresh`` asks Yahoo for every ticker.
 * ``show [SOURCE] [--seed N] [--sleeve ROLE=SPEC ...]`` — load a universe (default: the sample)
   and print its sleeves, period, the ticker that set the start, the source, and annualised
-  return and volatility per sleeve.
+  return and volatility per sleeve. ``show --config CONFIG [SOURCE]``: the universe a config
+  reads (its sleeves, signal tickers, data options and ``[run] start/end``; SOURCE overrides
+  its ``[data] source`` as ``rowboat run --data`` does).
 """
 from __future__ import annotations
 
@@ -49,9 +51,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p = sub.add_parser("show", help="load a universe and describe its sleeves",
                        description="Load a universe and print its sleeves, period and "
                                    "annualised return/volatility per sleeve.")
-    p.add_argument("source", nargs="?", default="sample",
+    p.add_argument("source", nargs="?", default=None,
                    help="'sample' (default), 'sample_history' (monthly from 1970), 'yahoo', a "
                         "folder of CSVs or a wide file")
+    p.add_argument("--config", type=Path, metavar="CONFIG",
+                   help="describe the universe this experiment's TOML file reads (its sleeves, "
+                        "data source and [run] start/end); SOURCE overrides its data source")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the sample universe")
     _price_only_option(p)
     p.add_argument("--sleeve", action="append", default=[], metavar="ROLE=SPEC",
@@ -231,6 +236,9 @@ def _show(args: argparse.Namespace, console: Console) -> int:
     if args.max_age_days is not None and args.max_age_days < 0:
         raise ConfigError(f"--max-age-days {args.max_age_days}: give a number of calendar days, "
                           "0 or more")
+    if args.config is not None:
+        return _show_config(args, console)
+    args.source = args.source or "sample"
     sleeves = (dict(parse_sleeve_option(s) for s in args.sleeve) if args.sleeve
                else _default_sleeves(args.source, args.price_only))
     with warnings.catch_warnings(record=True) as caught:
@@ -245,6 +253,40 @@ def _show(args: argparse.Namespace, console: Console) -> int:
         if issubclass(w.category, DataWarning):
             print(f"rowboat: warning: {w.message}", file=sys.stderr)
     print_panel(panel, console, start_option=args.start is not None)
+    return 0
+
+
+_CONFIG_CLASH = ("seed", "base_currency", "fx", "offline", "cache_dir")
+
+
+def _show_config(args: argparse.Namespace, console: Console) -> int:
+    """``data show --config CONFIG [SOURCE]``: the config's own panel, cut to its period."""
+    from engine.config import load_config
+    from engine.experiment import config_panel, parse_date
+
+    if not args.config.is_file():
+        raise ConfigError(f"config file {args.config} not found; give the path of a TOML file "
+                          "(e.g. scripts/configs/rowing_boat.toml)")
+    clash = ["--sleeve"] * bool(args.sleeve) + [
+        f"--{k.replace('_', '-')}" for k in _CONFIG_CLASH
+        if getattr(args, k) not in (None, False, DEFAULT_SEED)]
+    if clash:
+        raise ConfigError(f"data show --config reads {clash[0]} from the config; drop "
+                          f"{clash[0]} (or edit {args.config})")
+    cfg = load_config(args.config)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        panel = config_panel(cfg, args.source)
+    for w in caught:
+        if issubclass(w.category, DataWarning):
+            print(f"rowboat: warning: {w.message}", file=sys.stderr)
+    start = parse_date("start", args.start) if args.start else cfg.run.start
+    end = parse_date("end", args.end) if args.end else cfg.run.end
+    if start is not None or end is not None:
+        panel = panel.slice(start, end)
+    console.print(f"config: {args.config} ([run] name {cfg.run.name})", markup=False,
+                  soft_wrap=True)
+    print_panel(panel, console, start_option=start is not None)
     return 0
 
 

@@ -32,36 +32,32 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from engine.report.run import run_config
-    from engine.report.terminal import summary_table
+    from engine.report.terminal import closing_line, print_summary
 
     if not args.config.is_file():
         raise ConfigError(f"config file {args.config} not found; give the path of a TOML file "
                           "(e.g. scripts/configs/rowing_boat.toml)")
     if args.workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {args.workers}")
+
     def ready(out) -> None:   # the page is in place; tearsheets may still be rendering
         if args.quiet:
             return
-        from rich.console import Console
-
-        console = Console()
         for line in out.experiment.config.binding_lines():
             print(f"signal: {line}")
         for line in data_lines(out.experiment):
             print(f"data: {line}")
-        period = f"{out.metrics['start'].iloc[0]} to {out.metrics['end'].iloc[0]}"
-        console.print(summary_table(out.metrics, out.benchmark, f"{out.path.name}: {period}",
-                                    width=console.width))
-        console.print(f"period: {out.experiment.period_reason}", highlight=False, markup=False,
-                      soft_wrap=True)
-        console.print(f"page: {out.index}", highlight=False, soft_wrap=True)
+        print(f"period: {out.experiment.period_reason}")
+        print(f"page: {out.index}", flush=True)
 
     out = run_config(args.config, data=args.data, out=args.out, start=args.start, end=args.end,
                      backend=args.backend, force=args.force, tearsheets=args.tearsheets,
                      workers=args.workers, show_progress=not args.quiet,
-                     argv=["rowboat", *sys.argv[1:]], on_ready=ready)
+                     argv=["rowboat", *sys.argv[1:]], on_ready=ready,
+                     # the summary table appears as soon as the backtests are measured
+                     on_measured=None if args.quiet else print_summary)
     if not args.quiet:
-        print(f"total {out.timings.get('total', 0.0):.1f} s; results in {out.path}/")
+        print(closing_line(out))
     print(out.index)
     return 0
 

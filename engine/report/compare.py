@@ -5,6 +5,10 @@ writes a self-contained ``index.html`` (interactive Plotly charts, one inlined p
 runs side by side (data, period, costs), every strategy's metrics, grouped bars of CAGR / Sharpe
 / max drawdown per strategy and run, and each run's equity curves. A strategy keeps its colour
 across runs.
+
+With ``--common-period`` (:func:`on_common_period`) every run is cut to the dates all of them
+cover and its metrics are recomputed there from ``returns.csv`` and ``risk_free.csv`` (turnover
+and costs cannot be, and are left blank).
 """
 from __future__ import annotations
 
@@ -62,6 +66,38 @@ def read_run(path: Path) -> RunFolder:
             metrics[col] = pd.to_datetime(metrics[col])
     metrics.index = metrics.index.astype(str)
     return RunFolder(path, str(manifest.get("name") or path.name), manifest, metrics, returns)
+
+
+def on_common_period(runs: list[RunFolder]) -> list[RunFolder]:
+    """Each run cut to the common period (the latest first date to the earliest last date of
+    their ``returns.csv``), metrics recomputed with the same definitions as ``rowboat run``.
+
+    DataError when the runs do not overlap or a run has no ``risk_free.csv`` (older runs).
+    """
+    from engine.report.scorecard import scorecard
+
+    start = max(r.returns.index[0] for r in runs)
+    end = min(r.returns.index[-1] for r in runs)
+    if start >= end:
+        spans = "; ".join(f"{r.label} {day(r.returns.index[0])} → {day(r.returns.index[-1])}"
+                          for r in runs)
+        raise DataError(f"--common-period: the runs share no period ({spans}); compare them "
+                        "without --common-period")
+    out = []
+    for run in runs:
+        rf_file = run.path / "risk_free.csv"
+        if not rf_file.is_file():
+            raise DataError(f"{run.path}: no risk_free.csv (written by `rowboat run` since this "
+                            "version); re-run it, or compare without --common-period")
+        rf = pd.read_csv(rf_file, index_col=0, parse_dates=True)["risk_free"]
+        returns = run.returns.loc[start:end]
+        metrics = scorecard(returns, run.benchmark, rf.reindex(returns.index).fillna(0.0))
+        metrics[["turnover_per_year", "costs_per_year"]] = np.nan  # needs the trades
+        metrics.index = metrics.index.astype(str)
+        period = {"start": returns.index[0], "end": returns.index[-1]}
+        out.append(RunFolder(run.path, run.label, {**run.manifest, "period": period},
+                             metrics, returns))
+    return out
 
 
 def unique_labels(runs: list[RunFolder]) -> list[RunFolder]:
@@ -149,9 +185,11 @@ def bars_figure(runs: list[RunFolder], key: str, percent: bool,
     return {"data": traces, "layout": lay}
 
 
-def build_compare_page(runs: list[RunFolder], out_dir: Path) -> str:
-    """The comparison page of several runs as one self-contained HTML text."""
-    runs = unique_labels(runs)
+def build_compare_page(runs: list[RunFolder], out_dir: Path, *,
+                       common_period: bool = False) -> str:
+    """The comparison page of several runs as one self-contained HTML text; with
+    ``common_period`` every run is measured over the dates all of them cover."""
+    runs = unique_labels(on_common_period(runs) if common_period else runs)
     names = list(dict.fromkeys(s for r in runs for s in r.metrics.index))
     colors = strategy_colors(names, runs[0].benchmark)
     figs: dict[str, dict] = {}
@@ -164,7 +202,11 @@ def build_compare_page(runs: list[RunFolder], out_dir: Path) -> str:
 
     sections = [
         Section("runs-section", "Runs", runs_table(runs, out_dir),
-                "Each run is measured over its own common period (see each run's page)."),
+                (f"All runs measured over their common period {day(runs[0].returns.index[0])} "
+                 f"→ {day(runs[0].returns.index[-1])} (--common-period): metrics recomputed "
+                 "there; turnover and costs are not (blank)." if common_period else
+                 "Each run is measured over its own common period (see each run's page); "
+                 "--common-period cuts them to the dates all of them cover.")),
         Section("metrics-section", "Metrics", table(
             list(combined.index), METRIC_COLUMNS, combined, first_header="Strategy · run",
             first_cell=first_cell, table_id="metrics", highlight_best=False,

@@ -5,6 +5,7 @@ work), runs the experiment, and writes the folder atomically (see :mod:`engine.r
 
 ``index.html`` (comparison page), ``tearsheets/<strategy>.html`` (quantstats), ``metrics.csv``
 (one row per strategy; fractions), ``returns.csv`` (daily returns over the measurement period),
+``risk_free.csv`` (the daily risk-free returns over the same dates; zeros for a zero rate),
 ``weights/<strategy>.csv`` (realised end-of-day sleeve weights over the period), ``signals.csv``
 (every signal's outputs on the run's dates, from its start to its end — computed with the
 history before the start for their warm-ups, which is not written), ``manifest.json``.
@@ -68,13 +69,16 @@ def run_config(config: str | Path | Any, *, data: str | None = None, out: str | 
                start: str | None = None, end: str | None = None, backend: str = "numba",
                force: bool = False, tearsheets: bool = True, workers: int = 2,
                show_progress: bool = True, argv: list[str] | None = None,
-               on_ready: Callable[[RunOutput], None] | None = None) -> RunOutput:
+               on_ready: Callable[[RunOutput], None] | None = None,
+               on_measured: Callable[[str, pd.DataFrame, str], None] | None = None) -> RunOutput:
     """Run a config (path or ``Config``) and write ``<out>/<run name>/``; see the module doc.
 
     ``data`` overrides the config's ``[data] source`` ("sample", "yahoo" or a folder).
     ``workers``: processes building the quantstats tearsheets (1 = in this process).
     ``on_ready(output)`` is called as soon as the folder is in place (page, tables, cached
     tearsheets), before the tearsheets that were not cached have finished rendering.
+    ``on_measured(name, metrics, benchmark)`` is called as soon as the backtests are measured,
+    before the page and the tearsheets (the terminal prints its summary table there).
     Raises :class:`~engine.errors.UserError` subclasses for bad configs/data/targets.
     """
     quiet()
@@ -109,7 +113,8 @@ def run_config(config: str | Path | Any, *, data: str | None = None, out: str | 
         write_results(exp, target, name=_config_name(cfg), force=force,
                       tearsheets=tearsheets, pool=pool, bar=bar, timings=timings,
                       config_text=config_text, config_path=config if is_path else None,
-                      data_override=data, argv=argv, t_start=t0, on_ready=ready)
+                      data_override=data, argv=argv, t_start=t0, on_ready=ready,
+                      on_measured=on_measured)
     return outputs[0]
 
 
@@ -166,7 +171,8 @@ def write_results(exp: Any, target: Path, *, name: str | None = None, force: boo
                   config_text: str | None = None, config_path: str | Path | None = None,
                   data_override: str | None = None, argv: list[str] | None = None,
                   t_start: float | None = None,
-                  on_ready: Callable[[Path], None] | None = None) -> Path:
+                  on_ready: Callable[[Path], None] | None = None,
+                  on_measured: Callable[[str, pd.DataFrame, str], None] | None = None) -> Path:
     """Write every file of a run folder for ``exp`` (an Experiment, with or without a config) into
     ``target``, atomically. Tearsheets render in ``pool`` (None: in this process) while this
     process writes the tables and draws the page.
@@ -174,6 +180,8 @@ def write_results(exp: Any, target: Path, *, name: str | None = None, force: boo
     ``t_start``: ``time.perf_counter()`` when the run began (for the manifest's total time).
     ``on_ready(target)`` is called once the folder is in place, before waiting for the
     tearsheets that were not in the cache (see :mod:`engine.report.run_tearsheets`).
+    ``on_measured(name, metrics, benchmark)``: called once the scorecard exists, before any
+    tearsheet or page work (see :func:`run_config`).
     """
     timings = {} if timings is None else timings
     t0 = time.perf_counter()
@@ -182,6 +190,8 @@ def write_results(exp: Any, target: Path, *, name: str | None = None, force: boo
     returns, metrics, calendar = measured(exp)
     files = {n: f"{safe_name(n)}.html" for n in returns.columns}
     timings["metrics"] = time.perf_counter() - t0
+    if on_measured is not None:
+        on_measured(name, metrics, exp.benchmark)
     sheets: Tearsheets | None = None
     placed = False
     try:
@@ -293,6 +303,10 @@ def _write_tables(exp: Any, folder: Path, returns: pd.DataFrame, metrics: pd.Dat
     ret = returns.copy()
     ret.index.name = "date"
     write_csv(ret, folder / "returns.csv")
+    rf = (exp.rf.reindex(returns.index) if exp.rf is not None
+          else pd.Series(0.0, index=returns.index)).rename("risk_free").to_frame()
+    rf.index.name = "date"
+    write_csv(rf, folder / "risk_free.csv")  # for `rowboat compare --common-period`
     for name, res in exp.results.items():
         w = res.sleeve_weights.loc[returns.index[0]:returns.index[-1]].copy()
         w.index.name = "date"
@@ -342,6 +356,7 @@ def _manifest(exp: Any, name: str, returns: pd.DataFrame, timings: dict[str, flo
         "measured": {"start": returns.index[0], "end": returns.index[-1],
                      "days": len(returns), "strategies": list(returns.columns)},
         "files": {"index": "index.html", "metrics": "metrics.csv", "returns": "returns.csv",
+                  "risk_free": "risk_free.csv",
                   "signals": "signals.csv",
                   "weights": {n: f"weights/{safe_name(n)}.csv" for n in returns.columns},
                   "rebalances": {n: f"rebalances/{safe_name(n)}.csv" for n in returns.columns},

@@ -93,15 +93,7 @@ def breakout(close: pd.Series, frame: pd.DataFrame, key: str, *, series: str = "
                    x=key, width=1.5, line_shape="hv")]
     traces[1]["line"]["shape"] = "hv"
     traces[1].pop("line_shape")
-    for col, symbol, color, label in (("on", "triangle-up", "#1E8449", "turns on"),
-                                      ("off", "triangle-down", "#C0392B", "turns off")):
-        if col in frame:
-            hits = frame.index[frame[col].fillna(False).astype(bool).to_numpy()]
-            traces.append({"type": "scatter", "mode": "markers", "name": f"{label} ({len(hits)})",
-                           "x": list(hits.strftime("%Y-%m-%d")),
-                           "y": values(close.reindex(hits), digits=5),
-                           "marker": {"symbol": symbol, "size": 10, "color": color,
-                                      "line": {"color": "white", "width": 1}}})
+    traces += _event_markers(frame, close, ("on", "off"), size=10)
     shapes = _start_line(period_start)
     if "state" in frame:
         shapes += bands(runs(frame["state"].fillna(0).to_numpy() > 0, frame.index), ON_SHADE)
@@ -141,15 +133,7 @@ def indicator(frame: pd.DataFrame, key: str, thresholds: Mapping[str, float] | N
     as dashed lines (the hysteresis); the days the state is on are shaded."""
     score = frame["score"].astype(float)
     traces = [line("score", values(score, digits=5), "#1B4F72", x=key, width=1.4)]
-    for col, symbol, color, label in (("on_event", "triangle-up", "#1E8449", "turns on"),
-                                      ("off_event", "triangle-down", "#C0392B", "turns off")):
-        if col in frame:
-            hits = frame.index[frame[col].fillna(False).astype(bool).to_numpy()]
-            traces.append({"type": "scatter", "mode": "markers", "name": f"{label} ({len(hits)})",
-                           "x": list(hits.strftime("%Y-%m-%d")),
-                           "y": values(score.reindex(hits), digits=5),
-                           "marker": {"symbol": symbol, "size": 9, "color": color,
-                                      "line": {"color": "white", "width": 1}}})
+    traces += _event_markers(frame, score, ("on_event", "off_event"), size=9)
     shapes = _start_line(period_start)
     shapes += bands(runs(frame["state"].fillna(0).to_numpy() > 0, frame.index), ON_SHADE)
     for label, level in (thresholds or {}).items():
@@ -159,3 +143,20 @@ def indicator(frame: pd.DataFrame, key: str, thresholds: Mapping[str, float] | N
         traces.append({"type": "scatter", "mode": "lines", "name": f"{label} {level:g}",
                        "x": [], "y": [], "line": {"color": "#7F8C8D", "dash": "dash"}})
     return {"data": traces, "layout": layout(340, yaxis={"hoverformat": ".4~g"}, shapes=shapes)}
+
+
+def _event_markers(frame: pd.DataFrame, y: pd.Series, cols: tuple[str, str],
+                   *, size: int) -> list[dict[str, Any]]:
+    """Markers on ``y`` at the days the boolean columns ``cols`` (turns on, turns off) are
+    true, each legend entry with its count; a missing column draws nothing."""
+    out = []
+    for col, symbol, color, label in ((cols[0], "triangle-up", "#1E8449", "turns on"),
+                                      (cols[1], "triangle-down", "#C0392B", "turns off")):
+        if col in frame:
+            hits = frame.index[frame[col].fillna(False).astype(bool).to_numpy()]
+            out.append({"type": "scatter", "mode": "markers", "name": f"{label} ({len(hits)})",
+                        "x": list(hits.strftime("%Y-%m-%d")),
+                        "y": values(y.reindex(hits), digits=5),
+                        "marker": {"symbol": symbol, "size": size, "color": color,
+                                   "line": {"color": "white", "width": 1}}})
+    return out

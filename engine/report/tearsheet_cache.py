@@ -4,7 +4,8 @@ A tearsheet is a pure function of its inputs, so its file is stored under a key 
 exactly those inputs (:func:`cache_key`): the strategy's daily returns (values and dates), the
 benchmark's, the risk-free series, the title (it names the period), the labels, the versions of
 quantstats and the libraries it draws with, and rowboat's report code (every module of
-``engine/report``: a tearsheet fix anywhere there renders every tearsheet again, once). A rerun with unchanged strategies copies the
+``engine/report`` and of ``engine/metrics``, which the tearsheet fixes read: a change anywhere
+there renders every tearsheet again, once). A rerun with unchanged strategies copies the
 cached file instead of rendering it again (~4 s each); the bytes are the same either way.
 
 Folder: ``$ROWBOAT_TEARSHEET_CACHE`` or ``~/.cache/rowboat/tearsheets`` (``off`` disables the
@@ -36,6 +37,8 @@ KEY_VERSION = b"rowboat-tearsheet-cache-1"
 MAX_AGE_DAYS = 30
 
 _REPORT = Path(__file__).resolve().parent
+#: engine/metrics: the tearsheet fixes read its drawdown periods and monthly tables
+_METRICS = _REPORT.parent / "metrics"
 
 
 def cache_dir() -> Path | None:
@@ -58,6 +61,8 @@ def code_digest() -> bytes:
     h = hashlib.sha256(KEY_VERSION)
     for f in sorted(_REPORT.rglob("*.py")):
         h.update(f.relative_to(_REPORT).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    for f in sorted(_METRICS.glob("*.py")):
+        h.update(b"metrics/" + f.name.encode() + b"\0" + f.read_bytes() + b"\0")
     for dist in ("quantstats", "matplotlib", "pandas", "numpy", "seaborn", "tabulate"):
         try:
             h.update(f"{dist}={metadata.version(dist)}\0".encode())

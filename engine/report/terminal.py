@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pandas as pd
 from rich.console import Console
@@ -64,3 +65,28 @@ def summary_table(metrics: pd.DataFrame, benchmark: str, title: str,
         label = f"{name} (benchmark)" if bench else str(name)
         table.add_row(label, *(fmt(row, bench) for _, fmt, _ in cols))
     return table
+
+
+def summary_title(name: str, metrics: pd.DataFrame) -> str:
+    """"rowing_boat: 2009-04-01 to 2026-07-31" (the measured period of a scorecard)."""
+    return f"{name}: {_day(metrics['start'].iloc[0])} to {_day(metrics['end'].iloc[0])}"
+
+
+def print_summary(name: str, metrics: pd.DataFrame, benchmark: str,
+                  console: Console | None = None) -> None:
+    """The summary table on stdout (above a live progress display, if one is running)."""
+    con = console or Console()
+    con.print(summary_table(metrics, benchmark, summary_title(name, metrics), width=con.width))
+
+
+def closing_line(out: Any) -> str:
+    """The last line before the page's path, the same for ``rowboat run`` and the demo script:
+    "rowing_boat: 8 strategies, 2009-04-01 to 2026-07-31, data: <source>; 14.2 s. Page:"."""
+    m = out.metrics
+    return (f"{out.path.name}: {len(m)} strategies, {_day(m['start'].iloc[0])} to "
+            f"{_day(m['end'].iloc[0])}, data: {out.experiment.panel.source}; "
+            f"{out.timings.get('total', 0.0):.1f} s. Page:")
+
+
+def _day(value: object) -> str:
+    return f"{pd.Timestamp(value):%Y-%m-%d}"

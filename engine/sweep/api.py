@@ -62,7 +62,9 @@ class SweepResult:
     N variant numbers by ``rank_by`` (best first; :attr:`best` is the first); ``top_returns``:
     their daily returns over the measured period (columns = variant numbers); ``monthly``: (V,
     M) float32 monthly excess returns of every variant; ``path``: the results folder (None when
-    not written). ``stats.best`` is the highest-Sharpe variant, whose DSR ``stats`` gives."""
+    not written). ``stats.best`` is the highest-Sharpe variant, whose DSR ``stats`` gives.
+    ``references``: the benchmark's and the configured strategy's metrics and monthly returns
+    over the sweep's period (:class:`engine.sweep.reference.References`; None when unknown)."""
 
     problem: SweepProblem
     variants: pd.DataFrame
@@ -74,6 +76,8 @@ class SweepResult:
     timings: dict[str, float] = field(default_factory=dict)
     scheduler: str | None = None
     rank_by: str = "sharpe"
+    #: the benchmark and the configured strategy over the same period (engine.sweep.reference)
+    references: Any = None
 
     @property
     def best(self) -> int:
@@ -260,6 +264,10 @@ def run_sweep(config: str | Path | Any, *, strategy: str, grid: GridSpec = None,
         timings["variants"] = time.perf_counter() - t
     result = finish(problem, metrics, monthly, top=top, options=options, timings=timings,
                     scheduler=scheduler, rank_by=rank_by)
+    import dataclasses
+
+    from engine.sweep.reference import reference_rows
+    result = dataclasses.replace(result, references=reference_rows(exp, problem, strategy))
     if write:
         from engine.sweep.output import write_folder
         t = time.perf_counter()

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.report.page import Section, bp, cards, chart, day, document, esc, num, pct
+from engine.report.page import Section, bp, cards, chart, day, document, esc, num, pct, pp
 from engine.sweep import page_charts as charts
 
 SQRT12 = math.sqrt(12.0)
@@ -64,6 +64,11 @@ def header(result: Any) -> str:
          f"<br>{ranked}Sharpe {esc(num(best['sharpe']))}, CAGR "
                                      f"{esc(pct(best['cagr']))}, max DD "
                                      f"{esc(pct(best['max_drawdown']))}"),
+        *([] if result.references is None else [(
+            "Same period: benchmark · as configured", "<br>".join(
+                f"<b>{esc(ref)}</b>: Sharpe {esc(num(r['sharpe']))}, CAGR {esc(pct(r['cagr']))}"
+                f", max DD {esc(pct(r['max_drawdown']))}"
+                for ref, r in result.references.metrics.iterrows()))]),
         ("Deflated Sharpe Ratio", "–" if dsr is None else
          f"<b>{esc(pct(dsr.dsr))}</b> probability the best's true Sharpe beats the best of "
          f"{dsr.n_effective:,.0f} independent skill-less trials ({esc(num(dsr.sr0_annual))}; "
@@ -84,36 +89,70 @@ def header(result: Any) -> str:
             + cards(items))
 
 
+def _param_cell(grid: Any, k: int, values: np.ndarray) -> str:
+    """The values parameter ``k`` takes among variants with one result ("any" = all of them)."""
+    seen = list(dict.fromkeys(values))
+    if len(seen) == 1:
+        return esc(seen[0])
+    if len(seen) == len(grid.values[k]):
+        return f'<span class="note">any ({len(seen)})</span>'
+    return esc(", ".join(str(v) for v in seen))
+
+
+def _metric_cells(r: pd.Series) -> list[str]:
+    return [pct(r["cagr"]), pct(r["volatility"]), num(r["sharpe"]), num(r["sortino"]),
+            pct(r["max_drawdown"]), num(r["calmar"]), pct(r["turnover_per_year"], 0),
+            bp(r["costs_per_year"]), str(int(r["rebalances"]))]
+
+
 def top_section(result: Any) -> Section:
+    from engine.sweep.api import ranked
+    from engine.sweep.distinct import distinct_top
+
     p = result.problem
     v = result.variants
     names = list(p.grid.names)
-    head = ["#", "variant", *names, "CAGR", "Vol", "Sharpe", "Sortino", "Max DD", "Calmar",
-            "Turnover / yr", "Costs / yr", "Rebalances"]
+    col, label, _ = _rank(result)
+    head = ["#", "variant", "same result", *names, "CAGR", "Vol", "Sharpe", "Sortino", "Max DD",
+            "Calmar", "Turnover / yr", "Costs / yr", "Rebalances"]
     rows = []
-    for rank, var in enumerate(result.top, start=1):
-        r = v.loc[int(var)]
-        cells = [str(rank), f"#{int(var)}", *[esc(r[n]) for n in names],
-                 pct(r["cagr"]), pct(r["volatility"]), num(r["sharpe"]), num(r["sortino"]),
-                 pct(r["max_drawdown"]), num(r["calmar"]), pct(r["turnover_per_year"], 0),
-                 bp(r["costs_per_year"]), str(int(r["rebalances"]))]
+    refs = result.references
+    if refs is not None:
+        for ref, r in refs.metrics.iterrows():
+            rows.append('<tr class="reference" style="background:#f3f6fa">'
+                        + "".join(f"<td>{c}</td>" for c in (
+                            "ref", f"<b>{esc(ref)}</b>", "", *[""] * len(names),
+                            *_metric_cells(r))) + "</tr>")
+    groups = distinct_top(v, ranked(v[col].to_numpy()), len(result.top))
+    codes = p.grid.frame() if names else None
+    for rank, g in enumerate(groups, start=1):
+        r = v.loc[g.variant]
+        params = [_param_cell(p.grid, k, codes.loc[g.members, n].to_numpy())
+                  for k, n in enumerate(names)] if names else []
+        same = "1" if g.count == 1 else f"<b>×{g.count:,}</b>"
+        cells = [str(rank), f"#{g.variant}", same, *params, *_metric_cells(r)]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     body = ('<div class="tablewrap"><table id="top"><thead><tr>'
             # a long parameter name may break after its underscores
             + "".join(f"<th>{esc(h).replace('_', '_<wbr>')}</th>" for h in head)
             + "</tr></thead><tbody>"
             + "".join(rows) + "</tbody></table></div>")
-    _, label, _ = _rank(result)
     how = {"sharpe": "annualised, on daily returns in excess of the risk-free sleeve",
            "sortino": "annualised, on daily returns in excess of the risk-free sleeve",
            "calmar": "CAGR over the largest drawdown", "cagr": "compound annual growth"}
-    note = (f"The top {len(result.top)} of {p.n_variants:,} by {label} ({how[result.rank_by]}; "
-            "--rank-by). Percentages are fractions shown "
-            "as percent. Turnover (one-way) and costs (fees + slippage, in basis points of "
-            "value) are per year over the measured period, excluding the initial purchase, as "
-            "on the run page; Rebalances counts every rebalance executed from the first fill on "
-            "(the initial purchase and those before the period included). best.csv lists "
-            "them with every parameter.")
+    ref_note = ("The first rows (ref) are the run's benchmark and the strategy as the config "
+                "sets it, measured over the same days as every variant. " if refs is not None
+                else "")
+    note = (f"{ref_note}The best {len(groups)} distinct results of {p.n_variants:,} variants by "
+            f"{label} ({how[result.rank_by]}; --rank-by). Variants that give the same result "
+            "(identical returns: a parameter that changes nothing there) are one row: \"same "
+            "result\" counts them and a parameter column lists the values they take (\"any\" = "
+            "every value swept); the row shows the best-ranked of them. Percentages are "
+            "fractions shown as percent. Turnover (one-way) and costs (fees + slippage, in "
+            "basis points of value) are per year over the measured period, excluding the "
+            "initial purchase, as on the run page; Rebalances counts every rebalance executed "
+            "from the first fill on (the initial purchase and those before the period "
+            "included). best.csv lists the top variants with every parameter.")
     return Section("top-section", "Top variants", body, note)
 
 
@@ -133,7 +172,7 @@ def heatmap_section(result: Any) -> Section | None:
     pairs: list[tuple[int, int | None]] = list(itertools.combinations(dims, 2))
     if not pairs:
         pairs = [(dims[0], None)]
-    parts = []
+    parts, uniform = [], []
     for a, b in pairs:
         rows = grid.values[a]
         cols = grid.values[b] if b is not None else (label,)
@@ -145,10 +184,13 @@ def heatmap_section(result: Any) -> Section | None:
                 if b is not None:
                     codes[b] = j
                 vals[i, j] = score[np.ravel_multi_index(tuple(codes), grid.shape)]
+        title = (f"{grid.names[a]} × {grid.names[b]}" if b is not None else grid.names[a])
+        if is_uniform(vals):
+            uniform.append(title)
+            continue
         star = (int(best_codes[a]), int(best_codes[b]) if b is not None else 0)
         fixed = [f"{grid.names[k]}={grid.values[k][best_codes[k]]}" for k in range(len(grid.names))
                  if k not in (a, b)]
-        title = (f"{grid.names[a]} × {grid.names[b]}" if b is not None else grid.names[a])
         parts.append(f'<div class="heatmap"><h3>{esc(title)}</h3>'
                      + (f'<p class="note">others at the best: {esc(", ".join(fixed))}</p>'
                         if fixed else "")
@@ -161,10 +203,25 @@ def heatmap_section(result: Any) -> Section | None:
             f"every table (from {fmt(lo)}, the 2nd percentile of all variants, to the best, "
             f"{fmt(hi)}). A lone bright cell in a dim table is a warning sign; a broad plateau is "
             "what a robust rule looks like.")
-    layout = ('<div style="display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));'
-              'gap:4px 18px">')
+    if uniform:
+        note += (f" Not drawn, every cell being the same {label} (those parameters change "
+                 f"nothing at the best's other values): {', '.join(uniform)}.")
+    if not parts:
+        return Section("heatmaps", f"{label} heat maps", "", note)
+    # min(380px, 100%): one column on a phone instead of a card wider than the screen
+    layout = ('<div style="display:grid;grid-template-columns:repeat(auto-fill,'
+              'minmax(min(380px,100%),1fr));gap:4px 18px">')
     title = "Sharpe heat maps" if col == "sharpe" else f"{label} heat maps"
     return Section("heatmaps", title, layout + "".join(parts) + "</div>", note)
+
+
+def is_uniform(values: np.ndarray) -> bool:
+    """True when every finite cell of a heat map is the same (to 1e-12 relative)."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return True
+    lo, hi = float(finite.min()), float(finite.max())
+    return hi - lo <= 1e-12 * max(abs(lo), abs(hi), 1e-300)
 
 
 def dsr_section(result: Any) -> Section:
@@ -188,7 +245,9 @@ def dsr_section(result: Any) -> Section:
                                        "returns)"),
         ("PSR vs 0 (no deflation)", esc(pct(dsr.psr_zero))),
     ]
-    svg = charts.sharpe_histogram(sharpe, best, dsr.sr0_annual)
+    refs = result.references
+    lines = {} if refs is None else {k: float(v) for k, v in refs.metrics["sharpe"].items()}
+    svg = charts.sharpe_histogram(sharpe, best, dsr.sr0_annual, lines)
     note = ("Bailey & López de Prado (2014): SR0 is the Sharpe ratio the best of N skill-less "
             "variants reaches by luck, from N and the variance of the variants' Sharpe ratios; "
             "the DSR is the probability that the best variant's true Sharpe exceeds SR0, given "
@@ -234,34 +293,71 @@ def walk_forward_section(result: Any) -> Section:
     months = p.months
     rf_m = p.rf_month
     span = slice(wf.start, months.size)
-    frame = pd.DataFrame({
-        "walk-forward (out of sample)": wf.oos_returns + rf_m[span],
-        f"in-sample best #{result.stats.best}":
-        result.monthly[result.stats.best, span].astype(np.float64) + rf_m[span]},
-        index=months[span])
+    oos = wf.oos_returns + rf_m[span]
+    cols = {"walk-forward (out of sample)": oos,
+            f"in-sample best #{result.stats.best}":
+            result.monthly[result.stats.best, span].astype(np.float64) + rf_m[span]}
+    refs = result.references
+    hold = None
+    if refs is not None:
+        hold = refs.monthly[refs.benchmark].to_numpy()[span]
+        cols[f"hold {refs.benchmark_name} (benchmark)"] = hold
+    frame = pd.DataFrame(cols, index=months[span])
     svg = charts.walk_forward_chart(frame)
     rows = []
     for k in range(wf.n_folds):
         a, s, e = wf.train_start[k], wf.test_start[k], wf.test_end[k]
+        vs = [] if hold is None else [pp(_total(oos[s - wf.start:e - wf.start])
+                                         - _total(hold[s - wf.start:e - wf.start]))]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in (
             f"{day(months[a])[:7]} → {day(months[s - 1])[:7]}",
             f"{day(months[s])[:7]} → {day(months[e - 1])[:7]}",
             f"#{int(wf.chosen[k])}",
             f'<span style="white-space:normal">{esc(_params_text(p, wf.chosen[k]))}</span>',
-            num(wf.is_sharpe[k] * SQRT12), num(wf.oos_sharpe[k] * SQRT12))) + "</tr>")
+            num(wf.is_sharpe[k] * SQRT12), num(wf.oos_sharpe[k] * SQRT12), *vs)) + "</tr>")
+    vs_head = "" if hold is None else "<th>OOS return − hold</th>"
     table = ('<div class="tablewrap"><table id="folds"><thead><tr><th>in sample</th>'
              "<th>out of sample</th><th>chosen</th><th>params</th><th>IS Sharpe</th>"
-             "<th>OOS Sharpe</th></tr></thead><tbody>" + "".join(rows)
+             f"<th>OOS Sharpe</th>{vs_head}</tr></thead><tbody>" + "".join(rows)
              + "</tbody></table></div>")
+    summary = ""
+    if hold is not None:
+        n = len(oos)
+        fold = [slice(s - wf.start, e - wf.start) for s, e in zip(wf.test_start, wf.test_end)]
+        wins = sum(_total(oos[f]) > _total(hold[f]) for f in fold)
+        summary = cards([
+            ("Walk-forward, out of sample", f"<b>{esc(pct(_annual(oos)))}</b> a year over "
+                                            f"{n} months"),
+            (f"Holding {esc(refs.benchmark_name)}",
+             f"<b>{esc(pct(_annual(hold)))}</b> a year, same months"),
+            ("Walk-forward − hold", f"<b>{esc(pp(_annual(oos) - _annual(hold)))}</b> a year; "
+                                    f"ahead in {wins} of {wf.n_folds} folds"),
+        ])
     kind = "anchored (all months so far)" if wf.anchored else f"rolling {wf.train} months"
+    hold_note = ("" if hold is None else
+                 f" It is also compared with simply holding the benchmark, {refs.benchmark_name}, "
+                 "over the same months — what choosing no variant at all would have earned; "
+                 "\"OOS return − hold\" is each fold's total return difference in percentage "
+                 "points.")
     note = (f"Every {wf.test} months the variant with the best Sharpe over the in-sample window "
             f"({kind}) is chosen and held for the next {wf.test} months; the chart strings those "
             "out-of-sample months together (monthly total returns, growth of 1) against the "
             "variant that is best over the whole period — which no one could have known in "
-            "advance. Sharpe ratios from monthly excess returns, annualised."
+            f"advance.{hold_note} Sharpe ratios from monthly excess returns, annualised."
             + _on_sharpe(result, "The walk-forward and the variant it is compared with"))
-    return Section("walk-forward", "Walk-forward", chart(svg, "walk-forward-equity") + table,
-                   note)
+    return Section("walk-forward", "Walk-forward", summary + chart(svg, "walk-forward-equity")
+                   + table, note)
+
+
+def _total(monthly: np.ndarray) -> float:
+    """Compounded return of monthly returns (fraction)."""
+    return float(np.prod(1.0 + np.asarray(monthly, dtype=np.float64)) - 1.0)
+
+
+def _annual(monthly: np.ndarray) -> float:
+    """Annualised compounded return of monthly returns (fraction a year)."""
+    n = len(monthly)
+    return float((1.0 + _total(monthly)) ** (12.0 / n) - 1.0) if n else float("nan")
 
 
 def notes_section(result: Any) -> Section | None:

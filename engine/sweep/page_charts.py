@@ -16,6 +16,7 @@ from engine.report.page import esc, num
 
 INK = "#0b5cad"
 WARN = "#b3261e"
+REF_COLORS = ("#2b2b2b", "#d08c00")  #: benchmark, configured strategy
 
 
 def _figure(height: float, ncols: int = 1):
@@ -24,8 +25,10 @@ def _figure(height: float, ncols: int = 1):
 
 
 @plots.styled
-def sharpe_histogram(sharpe: np.ndarray, best: float, sr0: float | None) -> str:
-    """Histogram of every variant's annualised Sharpe with the best and the DSR hurdle."""
+def sharpe_histogram(sharpe: np.ndarray, best: float, sr0: float | None,
+                     references: dict[str, float] | None = None) -> str:
+    """Histogram of every variant's annualised Sharpe with the best, the DSR hurdle and the
+    ``references`` (label → Sharpe: the benchmark, the configured strategy) as dotted lines."""
     fig, ax = _figure(3.2)
     vals = sharpe[np.isfinite(sharpe)]
     bins = min(60, max(10, int(math.sqrt(max(vals.size, 1)))))
@@ -34,6 +37,10 @@ def sharpe_histogram(sharpe: np.ndarray, best: float, sr0: float | None) -> str:
     if sr0 is not None and math.isfinite(sr0):
         ax.axvline(sr0, color=WARN, linewidth=1.6, linestyle="--",
                    label=f"expected best of {vals.size:,} skill-less trials: {sr0:.2f}")
+    for (label, value), color in zip((references or {}).items(), REF_COLORS):
+        if math.isfinite(value):
+            ax.axvline(value, color=color, linewidth=1.6, linestyle=":",
+                       label=f"{label}: {value:.2f}")
     ax.set_xlabel("Sharpe ratio (annualised, excess of the risk-free sleeve)")
     ax.set_ylabel("variants")
     plots.legend_above(ax, 2)
@@ -65,8 +72,9 @@ def pbo_charts(logits: np.ndarray, is_sr: np.ndarray, oos_sr: np.ndarray, pbo: f
 
 
 def walk_forward_chart(frame: pd.DataFrame) -> str:
-    """Growth of 1 (monthly total returns) of the walk-forward vs the in-sample best."""
-    colors = {frame.columns[0]: INK, frame.columns[1]: "#8C8C8C"}
+    """Growth of 1 (monthly total returns) of the walk-forward vs the in-sample best and, when
+    given as a third column, holding the benchmark."""
+    colors = dict(zip(frame.columns, (INK, "#8C8C8C", REF_COLORS[0])))
     return plots.equity_chart(frame, colors)
 
 
