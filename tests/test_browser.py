@@ -84,7 +84,8 @@ def runs(tmp_path_factory) -> dict[str, Path]:
     other = run_config(cfg, out=base / "again", tearsheets=False, show_progress=False).path
     import argparse
 
-    compare_main(argparse.Namespace(runs=[run, other], out=base / "compare", force=True))
+    compare_main(argparse.Namespace(runs=[run, other], out=base / "compare", force=True,
+                                    common_period=False))
     sweep = run_sweep(cfg, strategy="rowing_boat", grid=["drawdown=0.03,0.05",
                                                          "shift=0.25,0.5"],
                       out=base / "sweeps", force=True, yes=True)

@@ -26,6 +26,8 @@ def run(capsys, *argv: str) -> tuple[int, str]:
 
 def test_fx_on_the_sample_names_the_config_and_key(tmp_path, capsys):
     cfg = variant(tmp_path, "seed = 7", 'seed = 7\nbase_currency = "GBP"\nfx = "GBPUSD=X"')
+    # a base currency also asks for a local risk-free series; risk_free = 0 isolates the FX error
+    cfg.write_text(cfg.read_text().replace('risk_free = "cash"', "risk_free = 0", 1))
     code, err = run(capsys, str(cfg), "--out", str(tmp_path / "o"))
     assert code == 2 and f"{cfg}: [data] base_currency/fx: the synthetic sample has one " \
                           "currency" in err and "remove base_currency and fx" in err

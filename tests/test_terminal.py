@@ -62,8 +62,8 @@ def test_readme_next_command_works_after_make_demo() -> None:
     lines = _block_after((ROOT / "README.md").read_text(), "## What a run gives you")
     assert lines[0] == "source .venv/bin/activate"
     assert all(line.startswith(("rowboat ", ".venv/bin/rowboat ")) for line in lines[1:])
-    make = subprocess.run(["make", "-nB", "demo"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60)
+    make = subprocess.run(["make", "--no-print-directory", "-nB", "demo"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
     assert make.returncode == 0, make.stderr
     hint = make.stdout.strip().splitlines()[-1]
     assert "source .venv/bin/activate" in hint and ".venv/bin/rowboat" in hint
@@ -72,8 +72,8 @@ def test_readme_next_command_works_after_make_demo() -> None:
 def test_pip_install_hides_the_setuptools_editable_warning_box() -> None:
     """Every `pip install -e` in the Makefile runs with a warning filter that silences
     setuptools' "Editable installation." box (re-emitted by pip as a BuildBackendWarning)."""
-    make = subprocess.run(["make", "-nB", "venv-dev", "venv"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+    make = subprocess.run(["make", "--no-print-directory", "-nB", "venv-dev", "venv"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     installs = [line for line in make.stdout.splitlines()
                 if "pip install" in line and " -e " in line]
     assert len(installs) == 2

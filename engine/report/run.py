@@ -127,14 +127,15 @@ def size_estimate(n_strategies: int, tearsheets: bool) -> int:
 
 def worker_count(workers: int, tearsheets: int, *, say: bool = True) -> int:
     """``workers`` capped at the cores this process may use and at the number of tearsheets;
-    says so on stderr when capped (``say``)."""
+    says so on stderr (``say``) when more workers were asked for than there are cores (capping
+    the default at the number of tearsheets goes without a word)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # pragma: no cover - not Linux
         cores = os.cpu_count() or 1
     cap = max(1, min(cores, tearsheets)) if tearsheets else 1
     if workers > cap and tearsheets:
-        if say:
+        if say and workers > cores:
             print(f"rowboat: --workers {workers} capped at {cap} ({cores} cores, {tearsheets} "
                   "tearsheets)", file=sys.stderr)
         return cap
