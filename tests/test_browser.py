@@ -159,12 +159,9 @@ def test_compare_page(context, runs, width: int) -> None:
         o.close()
 
 
-PHONE_XFAIL = pytest.param(390, marks=pytest.mark.xfail(
-    reason="phone layout of tearsheets and the sweep page: engineer answer-tearsheet's part",
-    strict=False))
 
 
-@pytest.mark.parametrize("width", (1400, PHONE_XFAIL))
+@pytest.mark.parametrize("width", (1400, 390))
 def test_tearsheet(context, runs, width: int) -> None:
     o = Opened(context, runs["tearsheet"], width)
     try:
@@ -178,7 +175,7 @@ def test_tearsheet(context, runs, width: int) -> None:
         o.close()
 
 
-@pytest.mark.parametrize("width", (1400, PHONE_XFAIL))
+@pytest.mark.parametrize("width", (1400, 390))
 def test_sweep_page(context, runs, width: int) -> None:
     o = Opened(context, runs["sweep"], width)
     try:

@@ -104,6 +104,14 @@ def _fix_drawdowns(text: str, series: list[pd.Series]) -> str:
                        + m.group(2) + "\n" + drawdown_table_html(own), text, count=1)
 
 
+#: quantstats lays the tearsheet out in two fixed columns; on a phone they stack, charts scale to
+#: the screen and wide tables scroll sideways instead of widening the page.
+PHONE_CSS = ("<style>@media (max-width:700px){body{margin:8px}.container{max-width:100%}"
+             "#left,#right{width:100%!important;float:none!important;margin:0!important}"
+             "svg{max-width:100%;height:auto}"
+             "table{display:block;overflow-x:auto;max-width:100%}}</style>")
+
+
 def fix_tearsheet_html(text: str, job: TearsheetJob) -> str:
     """quantstats' tearsheet HTML for ``job`` → the corrected HTML (see the module doc).
 
@@ -123,4 +131,5 @@ def fix_tearsheet_html(text: str, job: TearsheetJob) -> str:
     text = replace_chart(text, "eoy_returns", charts.eoy_svg(returns, bench))
     text = replace_chart(text, "monthly_heatmap",
                          charts.monthly_heatmap_svg(returns, job.strategy))
+    text = text.replace("</head>", PHONE_CSS + "</head>", 1)
     return _fix_drawdowns(text, [returns] if bench is None else [bench, returns])
