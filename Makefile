@@ -9,7 +9,7 @@ export PYTHONWARNINGS  := ignore::DeprecationWarning
 # setuptools' "Editable installation" notice is a warning box printed through pip; filtered by
 # its message (checked with pip 26.3 and the build's setuptools >= 77; the install is unchanged).
 PIP_WARNINGS := $(PYTHONWARNINGS),ignore:Editable installation
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -n 2 --durations=20
 
 .PHONY: demo test venv venv-dev bench clean
 
