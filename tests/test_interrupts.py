@@ -141,8 +141,11 @@ def test_sweep_killed_at_several_points_leaves_nothing(tmp_path: Path) -> None:
     out = tmp_path / "results"
     target = out / "fault-sma-sweep"
     args = ["sweep", str(cfg), "--strategy", "sma", "--out", str(out), "--quiet"]
-    has_tmp = lambda: bool(temp_folders(out))  # noqa: E731 - the sweep is writing its files
-    for sig, when in ((signal.SIGKILL, 3.0), (signal.SIGTERM, 4.0), (signal.SIGINT, has_tmp)):
+    # this sweep's own temp folder exists: it is writing its files (a SIGKILLed run's folder
+    # stays until the next start removes it, so any temp folder would fire too early)
+    has_tmp = lambda: any(f".tmp-{proc.pid}-" in p.name  # noqa: E731
+                          for p in temp_folders(out))
+    for sig, when in ((signal.SIGKILL, 3.0), (signal.SIGTERM, has_tmp), (signal.SIGINT, has_tmp)):
         for _ in range(3):  # a warm sweep of this small grid can finish before a timed point
             t0 = time.monotonic()
             proc = start(args, tmp_path)
