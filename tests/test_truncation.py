@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -33,18 +34,31 @@ def panel() -> Panel:
     return load_panel("sample")
 
 
-def cut_dates(dates: pd.DatetimeIndex, n: int = 7) -> list[pd.Timestamp]:
-    """``n`` dates from the 3rd year on, alternating month-ends and mid-month days, skipping
-    the calendar's known limit (see the module docstring)."""
+@pytest.fixture(scope="module")
+def weekly() -> Panel:
+    """The sample resampled to Friday closes (a weekly panel, 52 periods a year)."""
+    return load_panel("sample", frequency="weekly")
+
+
+def cut_dates(dates: pd.DatetimeIndex, n: int = 7, first: int = 760,
+              skip_limit: bool = True) -> list[pd.Timestamp]:
+    """``n`` dates from row ``first`` on (the 3rd year of a daily panel), alternating
+    month-ends and mid-month days, skipping the calendar's known limit (see the module
+    docstring) when ``skip_limit`` — a weekly panel has none: its last Friday of a month is
+    known to end the month (the next Friday is in the next month)."""
     me = period_end_flags(dates, "monthly")
     out = []
-    for k, pos in enumerate(np.linspace(760, len(dates) - 30, n).astype(int)):
+    for k, pos in enumerate(np.linspace(first, len(dates) - 6, n).astype(int)):
         if k % 2 == 0:  # move to the next month-end
             pos = int(np.flatnonzero(me[pos:])[0]) + pos
-        if period_end_flags(dates[: pos + 1], "monthly")[-1] != me[pos]:
+        if skip_limit and period_end_flags(dates[: pos + 1], "monthly")[-1] != me[pos]:
             pos -= 1
         out.append(dates[pos])
     return out
+
+
+def weekly_cuts(dates: pd.DatetimeIndex) -> list[pd.Timestamp]:
+    return cut_dates(dates, n=7, first=160, skip_limit=False)
 
 
 def first_mismatch(compute_fn: Compute, panel: Panel,
@@ -94,6 +108,27 @@ def test_every_signal_kind_is_covered():
 def test_signal_on_cut_data_equals_full_data(panel, label):
     spec = SIGNAL_SPECS[label]
     assert first_mismatch(lambda p, t: compute(p, spec), panel, cut_dates(panel.dates)) is None
+
+
+@pytest.mark.parametrize("label", sorted(SIGNAL_SPECS))
+def test_signal_on_cut_weekly_data_equals_full_data(weekly, label):
+    spec = SIGNAL_SPECS[label]
+    if spec.kind == "indicator" and dict(spec.settings).get("min_history") == 250:
+        spec = replace(spec, settings=(("min_history", 52), ("off", 1.0), ("on", 1.5),
+                                       ("transform", "zscore")))
+    assert first_mismatch(lambda p, t: compute(p, spec), weekly, weekly_cuts(weekly.dates)) \
+        is None
+
+
+def test_weekly_cuts_end_months_as_the_full_calendar_does(weekly):
+    """Each month-end cut's last row is a month-end on the cut calendar too (no look-ahead in
+    the decision dates of a weekly panel)."""
+    cuts = weekly_cuts(weekly.dates)
+    me = pd.Series(period_end_flags(weekly.dates, "monthly"), index=weekly.dates)
+    ends = [t for t in cuts if me[t]]
+    assert len(ends) >= 4
+    for t in ends:
+        assert period_end_flags(weekly.dates[weekly.dates <= t], "monthly")[-1], t
 
 
 # ----------------------------------------------------------------------------- anchored concentration
@@ -156,6 +191,18 @@ def test_strategy_targets_on_cut_data_equal_full_data(panel, name):
         return tg.reindex(columns=list(s.sleeves), fill_value=0.0)
 
     assert first_mismatch(fn, panel, cut_dates(panel.dates)) is None
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_strategy_targets_on_cut_weekly_data_equal_full_data(weekly, name):
+    s = REGISTRY[name]
+    p = s.params()
+
+    def fn(q: Panel, t: pd.Timestamp | None) -> pd.DataFrame:
+        tg = s.targets(q, p)
+        return tg.reindex(columns=list(s.sleeves), fill_value=0.0)
+
+    assert first_mismatch(fn, weekly, weekly_cuts(weekly.dates)) is None
 
 
 # ----------------------------------------------------------------------------- the test can fail
