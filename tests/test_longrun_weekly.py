@@ -5,6 +5,7 @@ years read as the right number of weeks, and `rowboat sweep` (variants equal sin
 annualised with 52). The truncation test on a weekly panel is in tests/test_truncation.py."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import tomllib
 from pathlib import Path
@@ -22,9 +23,9 @@ from engine.data.frequency import rows_for_months
 from engine.experiment import load_experiment
 from engine.metrics import summary
 from engine.metrics.summary import quantstats_rf
-from engine.sim import backtest
 from engine.sweep.api import execute, finish
 from engine.sweep.problem import prepare
+from longrun_files import variant_backtest
 from strategies.signals import SignalSpec, compute
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -167,17 +168,8 @@ def test_weekly_sweep_variants_equal_single_backtests_with_52(wexp):
     metrics, monthly = execute(problem)
     result = finish(problem, metrics, monthly, top=2)
     s, e = problem.period
-    cfg = wexp.config
-    strat = cfg.strategy("rowing_boat").strategy
-    c = cfg.costs
     for v in range(problem.n_variants):
-        params = problem.grid.variant(v)
-        tg = strat.targets(wexp.panel, params, cfg.bound_signals("rowing_boat"),
-                           listed=wexp.listed)
-        res = backtest(wexp.panel, tg, lag=cfg.run.lag, rebalance=c.rebalance, band=c.band,
-                       band_relative=c.band_relative, fee=c.fee, slippage=c.slippage,
-                       cash=wexp.cash)
-        r = res.returns.loc[s:e]
+        r = variant_backtest(wexp, "rowing_boat", problem.grid.variant(v)).returns.loc[s:e]
         expect = summary(r, wexp.rf.loc[s:e])
         row = result.variants.loc[v]
         for k in ("cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar"):
@@ -227,15 +219,8 @@ def test_rowboat_sweep_of_the_monthly_history_config(tmp_path, capsys):
     s, e = r.index[0], r.index[-1]
     sc = exp.config.strategy("valuation_tilt")
     for _, row in variants.iterrows():
-        import dataclasses
         params = dataclasses.replace(sc.params, shift=float(row["shift"]))
-        tg = sc.strategy.targets(exp.panel, params, exp.config.bound_signals("valuation_tilt"),
-                                 listed=exp.listed)
-        c = exp.config.costs
-        res = backtest(exp.panel, tg, lag=exp.config.run.lag, rebalance=c.rebalance,
-                       band=c.band, band_relative=c.band_relative, fee=c.fee,
-                       slippage=c.slippage, cash=exp.cash)
-        x = res.returns.loc[s:e]
+        x = variant_backtest(exp, "valuation_tilt", params).returns.loc[s:e]
         assert row["cagr"] == pytest.approx(qs.stats.cagr(x, periods=12), rel=1e-9)
     page = (folder / "index.html").read_text()
     assert "valuation_tilt" in page

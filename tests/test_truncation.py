@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +37,14 @@ def panel() -> Panel:
 def weekly() -> Panel:
     """The sample resampled to Friday closes (a weekly panel, 52 periods a year)."""
     return load_panel("sample", frequency="weekly")
+
+
+@pytest.fixture(scope="module", params=["daily", "weekly"])
+def cut_panel(request, panel, weekly) -> tuple[Panel, list[pd.Timestamp]]:
+    """(panel, its cut dates): the daily sample, and the sample resampled to weeks."""
+    if request.param == "daily":
+        return panel, cut_dates(panel.dates)
+    return weekly, weekly_cuts(weekly.dates)
 
 
 def cut_dates(dates: pd.DatetimeIndex, n: int = 7, first: int = 760,
@@ -105,19 +112,10 @@ def test_every_signal_kind_is_covered():
 
 
 @pytest.mark.parametrize("label", sorted(SIGNAL_SPECS))
-def test_signal_on_cut_data_equals_full_data(panel, label):
+def test_signal_on_cut_data_equals_full_data(cut_panel, label):
     spec = SIGNAL_SPECS[label]
-    assert first_mismatch(lambda p, t: compute(p, spec), panel, cut_dates(panel.dates)) is None
-
-
-@pytest.mark.parametrize("label", sorted(SIGNAL_SPECS))
-def test_signal_on_cut_weekly_data_equals_full_data(weekly, label):
-    spec = SIGNAL_SPECS[label]
-    if spec.kind == "indicator" and dict(spec.settings).get("min_history") == 250:
-        spec = replace(spec, settings=(("min_history", 52), ("off", 1.0), ("on", 1.5),
-                                       ("transform", "zscore")))
-    assert first_mismatch(lambda p, t: compute(p, spec), weekly, weekly_cuts(weekly.dates)) \
-        is None
+    q, cuts = cut_panel
+    assert first_mismatch(lambda p, t: compute(p, spec), q, cuts) is None
 
 
 def test_weekly_cuts_end_months_as_the_full_calendar_does(weekly):
@@ -182,7 +180,7 @@ def test_anchored_concentration_on_cut_data_and_snapshot_file(panel, tmp_path):
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
-def test_strategy_targets_on_cut_data_equal_full_data(panel, name):
+def test_strategy_targets_on_cut_data_equal_full_data(cut_panel, name):
     s = REGISTRY[name]
     p = s.params()
 
@@ -190,19 +188,7 @@ def test_strategy_targets_on_cut_data_equal_full_data(panel, name):
         tg = s.targets(q, p)
         return tg.reindex(columns=list(s.sleeves), fill_value=0.0)
 
-    assert first_mismatch(fn, panel, cut_dates(panel.dates)) is None
-
-
-@pytest.mark.parametrize("name", sorted(REGISTRY))
-def test_strategy_targets_on_cut_weekly_data_equal_full_data(weekly, name):
-    s = REGISTRY[name]
-    p = s.params()
-
-    def fn(q: Panel, t: pd.Timestamp | None) -> pd.DataFrame:
-        tg = s.targets(q, p)
-        return tg.reindex(columns=list(s.sleeves), fill_value=0.0)
-
-    assert first_mismatch(fn, weekly, weekly_cuts(weekly.dates)) is None
+    assert first_mismatch(fn, *cut_panel) is None
 
 
 # ----------------------------------------------------------------------------- the test can fail
