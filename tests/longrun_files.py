@@ -51,6 +51,17 @@ def write_msci_xls(path: Path, levels: pd.Series, *, variant: str | None = "Gros
     return path
 
 
+def swept(exp, name: str, grid):
+    """(problem, result) of sweeping strategy ``name`` of an experiment over ``grid`` in this
+    process (the fused kernels, as ``rowboat sweep`` runs them)."""
+    from engine.sweep.api import execute, finish
+    from engine.sweep.problem import prepare
+
+    problem = prepare(exp, name, grid)
+    metrics, monthly = execute(problem)
+    return problem, finish(problem, metrics, monthly, top=2)
+
+
 def variant_backtest(exp, name: str, params):
     """One variant of strategy ``name`` of an experiment, backtested on its own with the
     config's lag and costs (what a sweep's row must equal)."""

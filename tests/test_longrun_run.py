@@ -15,9 +15,7 @@ from engine.metrics import summary
 from engine.metrics.summary import quantstats_rf
 from engine.report.run import run_config
 from engine.report.tearsheet import TearsheetJob, quantstats_inputs
-from engine.sweep.api import execute, finish
-from engine.sweep.problem import prepare
-from longrun_files import variant_backtest
+from longrun_files import swept, variant_backtest
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "scripts" / "configs" / "rowing_boat_history.toml"
@@ -74,10 +72,8 @@ def test_run_writes_the_page_and_monthly_tearsheets_offline(tmp_path):
 
 
 def test_monthly_sweep_variants_equal_single_backtests(exp):
-    problem = prepare(exp, "valuation_tilt", {"shift": "0.25,1.0", "schedule": "monthly"})
+    problem, result = swept(exp, "valuation_tilt", {"shift": "0.25,1.0", "schedule": "monthly"})
     assert problem.periods == 12
-    metrics, monthly = execute(problem)
-    result = finish(problem, metrics, monthly, top=2)
     s, e = problem.period
     cagrs = []
     for v in range(problem.n_variants):

@@ -23,9 +23,7 @@ from engine.data.frequency import rows_for_months
 from engine.experiment import load_experiment
 from engine.metrics import summary
 from engine.metrics.summary import quantstats_rf
-from engine.sweep.api import execute, finish
-from engine.sweep.problem import prepare
-from longrun_files import variant_backtest
+from longrun_files import swept, variant_backtest
 from strategies.signals import SignalSpec, compute
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,10 +161,8 @@ def test_signal_windows_in_months_and_years_on_a_weekly_panel(wexp):
 
 # ---------------------------------------------------------------------------- sweep
 def test_weekly_sweep_variants_equal_single_backtests_with_52(wexp):
-    problem = prepare(wexp, "rowing_boat", {"drawdown": "0.04,0.08", "shift": "0.5"})
+    problem, result = swept(wexp, "rowing_boat", {"drawdown": "0.04,0.08", "shift": "0.5"})
     assert problem.periods == 52
-    metrics, monthly = execute(problem)
-    result = finish(problem, metrics, monthly, top=2)
     s, e = problem.period
     for v in range(problem.n_variants):
         r = variant_backtest(wexp, "rowing_boat", problem.grid.variant(v)).returns.loc[s:e]
@@ -198,9 +194,8 @@ def test_rowboat_sweep_of_a_weekly_config(tmp_path, capsys):
     variants = pd.read_parquet(folder / "variants.parquet")
     exp = load_experiment(cfg)
     assert exp.panel.frequency == "weekly"
-    problem = prepare(exp, "rowing_boat", {"drawdown": "0.04,0.08"})
-    metrics, monthly = execute(problem)
-    direct = finish(problem, metrics, monthly, top=2).variants
+    problem, result = swept(exp, "rowing_boat", {"drawdown": "0.04,0.08"})
+    direct = result.variants
     assert problem.periods == 52
     np.testing.assert_allclose(variants["cagr"].to_numpy(), direct["cagr"].to_numpy(),
                                rtol=1e-12)
