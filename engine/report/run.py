@@ -263,7 +263,7 @@ def rebalance_logs(exp: Any, returns: pd.DataFrame) -> dict[str, pd.DataFrame]:
         inputs = None
         if getattr(exp, "config", None) is not None:
             try:
-                inputs = exp.rule_inputs(name)[0].frame()
+                inputs = exp.rule_inputs(name).frame()
             except Exception:  # noqa: BLE001 — no rule inputs: the log says no signal change
                 inputs = None
         out[name] = rebalance_log(res, start, end, inputs)
