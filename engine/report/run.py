@@ -202,6 +202,8 @@ def write_results(exp: Any, target: Path, *, name: str | None = None, force: boo
                 jobs = tearsheet_jobs(returns, exp.benchmark, exp.rf, exp.rf_label,
                                       tmp / "tearsheets", files, tearsheet_splices(exp, returns))
                 sheets = Tearsheets.start(jobs, files, tmp / "tearsheets", pool, target.parent)
+                if not sheets.missing:   # all from the cache: the warming workers go now
+                    stop_pool(pool)
             t1 = time.perf_counter()
             logs = rebalance_logs(exp, returns)
             _write_tables(exp, tmp, returns, metrics, logs)

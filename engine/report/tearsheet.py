@@ -19,6 +19,7 @@ quantstats 0.0.86 facts this module works around (each checked on the installed 
 """
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -229,10 +230,19 @@ def mp_context():
     return mp.get_context("spawn")
 
 
+#: tearsheet workers yield to the run's own process, which writes the page the user opens first
+WORKER_NICENESS = 5
+
+
 def warm_worker() -> None:
-    """Worker initializer: die with the run (see :mod:`engine.report.workers`), silence noise,
-    draw off-screen, import quantstats once per process."""
+    """Worker initializer: die with the run (see :mod:`engine.report.workers`), run at a lower
+    priority than the page (:data:`WORKER_NICENESS`), silence noise, draw off-screen, import
+    quantstats once per process."""
     guard_worker()
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:  # pragma: no cover - not allowed: same priority as the run
+        pass
     quiet()
     import matplotlib
 
