@@ -74,40 +74,22 @@ class Experiment:
         frame = pd.DataFrame({n: r.returns for n, r in self.results.items()})
         return frame.loc[s:e]
 
-    def rule_inputs(self, name: str, params: Any = None) -> tuple[RuleInputs, int]:
+    def rule_inputs(self, name: str, params: Any = None) -> RuleInputs:
         """Strategy ``name``'s rule inputs with ``params`` (default: the config's) at every
-        decision date of :attr:`history` (warm-up and dates before its sleeves exist dropped),
-        and ``lead``: how many of them fall before :attr:`panel`'s first date — 0 since the
-        backtests run on the whole history (every decision is traded; the measured period is
-        cut afterwards). A sweep feeds the same kernel the same rows."""
+        decision date of :attr:`history` (warm-up and dates before its sleeves exist dropped).
+        The backtests run on the whole history, so every one of these decisions is traded (the
+        measured period is cut afterwards); a sweep feeds the same kernel the same rows."""
         sc = self.config.strategy(name)
         if (params is None or params is sc.params) and name in self.decisions:
-            return self.decisions[name], run_rows(self.decisions[name].dates,
-                                                  self.panel.dates[0])
+            return self.decisions[name]
         p = sc.params if params is None else params
-        ri = sc.strategy.inputs(self.history if self.history is not None else self.panel, p,
-                                self.config.bound_signals(name), self.listed)
-        return ri, run_rows(ri.dates, self.panel.dates[0])
-
-    def inputs(self, name: str, params: Any = None) -> RuleInputs:
-        """:meth:`rule_inputs` restricted to the decision dates inside :attr:`panel` (the
-        decisions the single backtest trades). Running a rule with state on these rows alone
-        restarts its state at the start: to reproduce the backtest's weights, run the kernel on
-        :meth:`rule_inputs` and drop the ``lead`` rows."""
-        ri, lead = self.rule_inputs(name, params)
-        return RuleInputs(ri.dates[lead:], np.ascontiguousarray(ri.values[lead:]), ri.names,
-                          ri.skipped + lead)
+        return sc.strategy.inputs(self.history if self.history is not None else self.panel, p,
+                                  self.config.bound_signals(name), self.listed)
 
     def rf_returns(self) -> pd.Series:
         """``rf`` over ``period``."""
         s, e = self.period
         return self.rf.loc[s:e]
-
-
-def run_rows(dates: pd.DatetimeIndex, first: pd.Timestamp) -> int:
-    """How many of the sorted decision ``dates`` fall before the run's ``first`` date: the rule
-    decides on them (its warm-up of state) but they are not traded."""
-    return int(dates.searchsorted(first, side="left"))
 
 
 def config_panel(cfg: Config, data: str | Path | None = None) -> Any:

@@ -206,10 +206,11 @@ def test_data_override_to_the_sample_needs_its_tickers(tmp_path):
 
 
 def test_inputs_are_what_the_backtest_decided_on(exp):
-    """Experiment.inputs (for the sweep) run through the kernel give the backtest's targets."""
+    """Experiment.rule_inputs (for the sweep) run through the kernel give the backtest's
+    targets."""
     for name in ("rowing_boat", "dual_momentum"):
         sc = exp.config.strategy(name)
-        ri = exp.inputs(name)
+        ri = exp.rule_inputs(name)
         w = sc.strategy.decide(ri, sc.params)
         t = exp.results[name].targets
         assert ri.dates.equals(t.index)
@@ -217,7 +218,7 @@ def test_inputs_are_what_the_backtest_decided_on(exp):
             expect = t[role].to_numpy() if role in t.columns else np.zeros(len(t))
             np.testing.assert_array_equal(w[:, k], expect)
     e = load_experiment(ROWING, start="2015-01-02")
-    ri = e.inputs("breakout_rotation", e.config.strategy("breakout_rotation").params)
+    ri = e.rule_inputs("breakout_rotation", e.config.strategy("breakout_rotation").params)
     # the backtests run on the whole history: every decision from the warm-up on is traded
     assert ri.dates.equals(e.results["breakout_rotation"].targets.index)
 

@@ -199,10 +199,10 @@ def test_cash_sleeve_remainder_equals_backtest_with_cash(exp, swept):
     vec = np.ascontiguousarray(problem.grid.vectors(to_vector, ids))
     on_change, band = problem.trading(vec)
     group = problem.grid.group_ids(problem.group_names, ids)
-    first, offsets, lead, fill_rel, inputs = problem.stacked()
+    first, offsets, fill_rel, inputs = problem.stacked()
     out = np.empty((ids.size, N_COLS))
     monthly = np.empty((ids.size, problem.month_last.size), dtype=np.float32)
-    fused_nb(_partial_rule, problem.close, group, first, offsets, lead, fill_rel, inputs, vec,
+    fused_nb(_partial_rule, problem.close, group, first, offsets, fill_rel, inputs, vec,
              problem.sleeve_map, cash_map, True, on_change, band, problem.band_relative,
              problem.fee, problem.slippage, False, problem.rf.copy(), problem.start,
              problem.stop, problem.month_last, problem.rf_month, out, monthly,

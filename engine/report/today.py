@@ -146,7 +146,7 @@ def _would_hold(exp: Any, sc: Any) -> dict[str, float]:
     strat, params = sc.strategy, sc.params
     hist = exp.history if exp.history is not None else exp.panel
     bound = exp.config.bound_signals(sc.name)
-    ri, _ = exp.rule_inputs(sc.name)
+    ri = exp.rule_inputs(sc.name)
     daily = getattr(exp, "daily", {}).get(sc.name)
     if daily is None:
         daily = strat.daily_inputs(hist, params, bound)

@@ -107,8 +107,9 @@ def folder_name(run_name: str, strategy: str) -> str:
 
 def size_estimate(n_variants: int, top: int) -> int:
     """Bytes a sweep folder needs, roughly: ~200 bytes per variant in variants.parquet, the top
-    variants' daily returns, a 2 MB page; doubled for safety."""
-    return int(2 * (2 * 1024 * 1024 + 200 * n_variants + 60_000 * top))
+    variants' daily returns, a 6 MB page (5 MB of it the inlined plotly.js); doubled for
+    safety."""
+    return int(2 * (6 * 1024 * 1024 + 200 * n_variants + 60_000 * top))
 
 
 def default_chunk(n_variants: int) -> int:

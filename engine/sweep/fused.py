@@ -6,8 +6,7 @@ variant:
 
 1. the strategy's own ``rule_nb(inputs, params, out)`` (passed as a first-class function typed
    by its signature, so this kernel compiles once, is cached on disk, and serves every strategy)
-   over ALL the group's decision rows: with a start date, the ``lead`` rows before it build the
-   rule's state (as ``rowboat run`` does) and only the rows after them are traded;
+   over ALL the group's decision rows, every one of them traded (as ``rowboat run`` does);
 2. the sleeve → ticker expansion of its traded target weights (basket weights, summed in
    sleeve order; the remainder 1 − Σ w to the cash sleeve when there is one) — as
    ``engine.sim.backtest`` does, bit for bit (only the baskets' non-zero entries are visited);
@@ -26,9 +25,8 @@ purchase) is left out, and so is every rebalance whose fill day is outside ``sta
 each counted one adds one-way turnover ``traded / (2·V)`` and cost ``cost / V`` (V = value
 before its trades), fed only when one of them is non-zero — as ``metrics_full_nb`` does.
 
-The groups' inputs and fill days are stacked (rows ``offsets[g] … offsets[g+1] − 1``, the
-first ``lead[g]`` of them rule-only), so one call covers any mix of groups: one parallel region
-per chunk, not one per group.
+The groups' inputs and fill days are stacked (rows ``offsets[g] … offsets[g+1] − 1``), so one
+call covers any mix of groups: one parallel region per chunk, not one per group.
 
 Memory is per-work-item scratch (D × (K_sleeves + K + 3) weights and per-rebalance figures,
 (T + 1) × LANES values, BLOCK × LANES returns, LANES accumulators), reused across that item's
@@ -72,26 +70,24 @@ _f8_2 = types.float64[:, ::1]
 _i8_1 = types.int64[::1]
 _b1_1 = types.boolean[::1]
 
-_SIG = types.void(RULE_TYPE, _f8_2, _i8_1, _i8_1, _i8_1, _i8_1, _i8_1, _f8_2, _f8_2, _f8_2, _f8_1,
+_SIG = types.void(RULE_TYPE, _f8_2, _i8_1, _i8_1, _i8_1, _i8_1, _f8_2, _f8_2, _f8_2, _f8_1,
                   types.boolean, _b1_1, _f8_1, types.boolean, types.float64, types.float64,
                   types.boolean, _f8_1, types.int64, types.int64, _i8_1, _f8_1, _f8_2,
                   types.float32[:, ::1], _f8_2, types.float64)
 
 
 @njit(_SIG, cache=True, nogil=True, parallel=True)
-def fused_nb(rule, close, group, first_fill, offsets, lead, fill_rel, inputs, params,
+def fused_nb(rule, close, group, first_fill, offsets, fill_rel, inputs, params,
              sleeve_map, cash_map, has_cash, on_change, band, band_relative, fee, slippage,
              allow_leverage, rf, start, stop, month_last, rf_month, metrics_out, monthly_out,
              daily_out, periods):
     """Run every row of ``params`` (n, P) through rule → simulation → metrics.
 
     close (T, K) total-return closes. group (n,) each variant's signal group g; first_fill (G,)
-    the day of g's first fill; offsets (G + 1,) g's rows in ``fill_rel`` / ``inputs``; lead (G,)
-    g's leading rule-only rows: the rule runs over all of g's rows (its state carries through
-    the decisions before the run's first date, as in the single backtest) and the simulation
-    takes the rows after them; fill_rel (ΣR,) each traded decision's fill day minus
-    first_fill[g] (lag applied; unused on the lead rows); inputs (ΣR, S) the rule's inputs at
-    the decision dates. sleeve_map (Ks, K) sleeve → ticker basket weights;
+    the day of g's first fill; offsets (G + 1,) g's rows in ``fill_rel`` / ``inputs`` (the rule
+    runs over all of them and every decision is traded, as in the single backtest); fill_rel
+    (ΣD,) each decision's fill day minus first_fill[g] (lag applied); inputs (ΣD, S) the rule's
+    inputs at the decision dates. sleeve_map (Ks, K) sleeve → ticker basket weights;
     cash_map (K,) the cash sleeve's basket (used when ``has_cash``); on_change (n,), band (n,)
     per variant (band ≤ 0: none); rf (T,) risk-free daily returns. Measured days are
     ``start … stop − 1`` (start ≥ every first fill); month_last (M,) the last measured day of
@@ -151,19 +147,17 @@ def fused_nb(rule, close, group, first_fill, offsets, lead, fill_rel, inputs, pa
                 v = c + (b0 + j) * n_slices
                 g = group[v]
                 lo = offsets[g]
-                R = offsets[g + 1] - lo
+                D = offsets[g + 1] - lo
                 f0 = first_fill[g]
-                sw = sw_all[:R]
-                rule(inputs[lo:lo + R], params[v], sw)
-                lo += lead[g]       # the traded rows
-                D = R - lead[g]
+                sw = sw_all[:D]
+                rule(inputs[lo:lo + D], params[v], sw)
                 tw = tw_all[:D]
                 for d in range(D):
                     for k in range(K):
                         tw[d, k] = 0.0
                     total = 0.0
                     for s in range(Ks):
-                        w = sw[lead[g] + d, s]
+                        w = sw[d, s]
                         total += w
                         if w != 0.0:
                             for q in range(basket_at[s], basket_at[s + 1]):
@@ -275,7 +269,7 @@ def run_variants(problem: Any, variants: np.ndarray, *, daily: bool = False) -> 
     vectors = _w(grid.vectors(to_vector, variants))
     on_change, band = problem.trading(vectors)
     group = _w(grid.group_ids(problem.group_names, variants), np.int64)
-    stacked = problem.stacked()     # first fill, offsets, lead, fill_rel, inputs
+    stacked = problem.stacked()     # first fill, offsets, fill_rel, inputs
     metrics = np.empty((n, N_COLS))
     monthly = np.empty((n, problem.month_last.size), dtype=np.float32)
     daily_out = np.empty((n if daily else 0, problem.stop - problem.start))

@@ -34,16 +34,13 @@ from strategies.params import REBALANCE_MODES
 class SignalGroup:
     """Rule inputs shared by the variants with one combination of the swept signal params.
 
-    The rule runs over all ``lead + D`` rows of ``inputs``: the ``lead`` decisions before the
-    run's first date build its state (as in the single backtest, see
-    ``engine.experiment.Experiment.rule_inputs``) but are not traded; the D decisions after
-    them are simulated."""
+    The rule runs over all D rows of ``inputs`` and every decision is traded, as in the single
+    backtest (see ``engine.experiment.Experiment.rule_inputs``)."""
 
     key: tuple[Any, ...]            #: values of ``SweepProblem.group_names``
-    dates: pd.DatetimeIndex         #: (D,) traded decision dates (inside the panel)
+    dates: pd.DatetimeIndex         #: (D,) decision dates (inside the panel)
     fill_idx: np.ndarray            #: (D,) int64 day index of each decision's fill
-    inputs: np.ndarray              #: (lead + D, S) float64 C-contiguous
-    lead: int = 0                   #: rule-only rows before the run's first date
+    inputs: np.ndarray              #: (D, S) float64 C-contiguous
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,19 +96,15 @@ class SweepProblem:
     def measured_dates(self) -> pd.DatetimeIndex:
         return self.dates[self.start:self.stop]
 
-    def stacked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The groups for the kernel: (first fill day (G,), row offsets (G + 1,), rule-only
-        leading rows (G,), fill days relative to the group's first fill (ΣR,; 0 on the
-        rule-only rows), inputs (ΣR, S)) with R = lead + D rows per group; C-contiguous,
-        writeable."""
+    def stacked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The groups for the kernel: (first fill day (G,), row offsets (G + 1,), fill days
+        relative to the group's first fill (ΣD,), inputs (ΣD, S)); C-contiguous, writeable."""
         first = np.array([g.fill_idx[0] for g in self.groups], dtype=np.int64)
         sizes = np.array([g.inputs.shape[0] for g in self.groups], dtype=np.int64)
         offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        lead = np.array([g.lead for g in self.groups], dtype=np.int64)
-        fill_rel = np.concatenate([np.r_[np.zeros(g.lead, dtype=np.int64),
-                                         g.fill_idx - g.fill_idx[0]] for g in self.groups])
+        fill_rel = np.concatenate([g.fill_idx - g.fill_idx[0] for g in self.groups])
         inputs = np.concatenate([g.inputs for g in self.groups], axis=0)
-        return (first, offsets, lead, np.ascontiguousarray(fill_rel, dtype=np.int64),
+        return (first, offsets, np.ascontiguousarray(fill_rel, dtype=np.int64),
                 np.ascontiguousarray(inputs, dtype=np.float64))
 
     def strategy(self) -> Any:
@@ -206,19 +199,18 @@ def prepare(exp: Any, name: str, grid_spec: GridSpec | Grid = None, *, yes: bool
     groups = []
     for combo in itertools.product(*group_values):
         params = dataclasses.replace(sc.params, **dict(zip(group_names, combo)))
-        ri, lead = exp.rule_inputs(name, params)
-        day = panel.dates.get_indexer(ri.dates[lead:])
+        ri = exp.rule_inputs(name, params)
+        day = panel.dates.get_indexer(ri.dates)
         keep = day + lag < T            # a prefix: decisions whose fill is inside the panel
         if not keep.any():
             shown = ", ".join(f"{k}={v}" for k, v in zip(group_names, combo)) or "the base"
             raise DataError(f"strategy '{name}' with {shown} makes no decision that fills before "
                             f"{panel.dates[-1].date()} (it {strat.describe_warmup(params)}); "
                             "use a longer period or shorter look-backs")
-        n = lead + int(keep.sum())      # the rule is causal: later rows cannot change these
-        groups.append(SignalGroup(key=tuple(combo), dates=ri.dates[lead:n],
+        n = int(keep.sum())             # the rule is causal: later rows cannot change these
+        groups.append(SignalGroup(key=tuple(combo), dates=ri.dates[:n],
                                   fill_idx=np.ascontiguousarray(day[keep] + lag, dtype=np.int64),
-                                  inputs=np.ascontiguousarray(ri.values[:n], dtype=np.float64),
-                                  lead=lead))
+                                  inputs=np.ascontiguousarray(ri.values[:n], dtype=np.float64)))
 
     # tickers: every ticker of the strategy's sleeves (and of the cash sleeve that earns idle
     # cash, as in load_experiment) that the panel has, in panel order
