@@ -28,7 +28,7 @@ import pandas as pd
 
 from engine.errors import ConfigError
 from engine.metrics import nb
-from engine.sweep.fused import REBALANCES, ChunkResult, N_COLS, run_chunk, run_variants
+from engine.sweep.fused import REBALANCES, ChunkResult, N_COLS, run_variants
 from engine.sweep.grid import GridSpec
 from engine.sweep.problem import SweepProblem, grid_for, prepare, resolve_strategy
 from engine.sweep.stats import StatsOptions, SweepStats, sweep_statistics
@@ -128,30 +128,50 @@ def chunks_of(n: int, size: int) -> list[tuple[int, int]]:
 
 
 def execute(problem: SweepProblem, *, scheduler: str | None = None, chunk: int | None = None,
-            bar: Any = None) -> tuple[np.ndarray, np.ndarray]:
+            bar: Any = None, info: dict[str, Any] | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
     """Every variant's (metrics (V, N_COLS), monthly excess returns (V, M) float32), locally or
-    on the Dask cluster at ``scheduler``; ``bar`` is a rich Progress (or None)."""
+    on the Dask cluster at ``scheduler``; ``bar`` is a rich Progress (or None).
+
+    Variants whose rules trade exactly the same targets with the same trading settings are
+    simulated once and their results copied (:mod:`engine.sweep.dedupe`: bit for bit the same
+    numbers); ``info``, when given, receives ``simulated_variants``. ``chunk`` counts simulated
+    variants."""
+    from engine.sweep.dedupe import problem_representatives
+
     n = problem.n_variants
     check_chunk(chunk)
-    size = default_chunk(n) if chunk is None else int(chunk)
-    parts = chunks_of(n, size)
+    rep = problem_representatives(problem)
+    own = rep == np.arange(n)
+    runs = np.flatnonzero(own)
+    copies = np.bincount(rep, minlength=n)
+    if info is not None:
+        info["simulated_variants"] = int(runs.size)
+    size = default_chunk(runs.size) if chunk is None else int(chunk)
+    parts = [runs[s:e] for s, e in chunks_of(runs.size, size)]
     metrics = np.empty((n, N_COLS))
     monthly = np.empty((n, problem.month_last.size), dtype=np.float32)
     where = "dask" if scheduler else "local"
-    task = bar.add_task(f"{n:,} variants ({where})", total=n) if bar is not None else None
+    task = (bar.add_task(f"{n:,} variants, {runs.size:,} distinct ({where})", total=n)
+            if bar is not None else None)
 
     def done(res: ChunkResult) -> None:
         metrics[res.variants] = res.metrics
         monthly[res.variants] = res.monthly
         if bar is not None:
-            bar.advance(task, res.variants.size)
+            bar.advance(task, int(copies[res.variants].sum()))
 
     if scheduler:
         from engine.sweep.dask import run_dask
         run_dask(problem, scheduler, parts, done)
     else:
-        for start, stop in parts:
-            done(run_chunk(problem, start, stop))
+        for ids in parts:
+            done(run_variants(problem, ids))
+    dup = np.flatnonzero(~own)
+    for s in range(0, dup.size, 65_536):       # copies, in blocks (no (V, M) temporary)
+        rows = dup[s:s + 65_536]
+        metrics[rows] = metrics[rep[rows]]
+        monthly[rows] = monthly[rep[rows]]
     return metrics, monthly
 
 
