@@ -129,11 +129,11 @@ def top_section(result: Any) -> Section:
                             "ref", f"<b>{esc(ref)}</b>", "", *[""] * len(names),
                             *_metric_cells(r))) + "</tr>")
     groups = distinct_top(v, ranked(v[col].to_numpy()), len(result.top))
-    codes = p.grid.frame() if names else None
+    frame = p.grid.frame()                  # row i is variant i
+    codes = [frame[n].to_numpy() for n in names]
     for rank, g in enumerate(groups, start=1):
         r = v.loc[g.variant]
-        params = [_param_cell(p.grid, k, codes.loc[g.members, n].to_numpy())
-                  for k, n in enumerate(names)] if names else []
+        params = [_param_cell(p.grid, k, codes[k][g.members]) for k in range(len(names))]
         same = "1" if g.count == 1 else f"<b>×{g.count:,}</b>"
         cells = [str(rank), f"#{g.variant}", same, *params, *_metric_cells(r)]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
