@@ -265,6 +265,7 @@ def run_sweep(config: str | Path | Any, *, strategy: str, grid: GridSpec = None,
         timings["variants"] = time.perf_counter() - t
     result = finish(problem, metrics, monthly, top=top, options=options, timings=timings,
                     scheduler=scheduler, rank_by=rank_by)
+    del metrics                         # (V, N_COLS): its columns are in result.variants now
     import dataclasses
 
     from engine.sweep.reference import reference_rows
