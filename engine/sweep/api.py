@@ -77,6 +77,8 @@ class SweepResult:
     rank_by: str = "sharpe"
     #: the benchmark and the configured strategy over the same period (engine.sweep.reference)
     references: Any = None
+    #: variants simulated (one of each set trading the same targets; engine.sweep.dedupe)
+    simulated_variants: int | None = None
 
     @property
     def best(self) -> int:
@@ -266,7 +268,9 @@ def run_sweep(config: str | Path | Any, *, strategy: str, grid: GridSpec = None,
         if bar is not None:
             bar.update(task, total=1, completed=1)
         t = time.perf_counter()
-        metrics, monthly = execute(problem, scheduler=scheduler, chunk=chunk, bar=bar)
+        info: dict[str, Any] = {}
+        metrics, monthly = execute(problem, scheduler=scheduler, chunk=chunk, bar=bar,
+                                   info=info)
         timings["variants"] = time.perf_counter() - t
     result = finish(problem, metrics, monthly, top=top, options=options, timings=timings,
                     scheduler=scheduler, rank_by=rank_by)
@@ -274,7 +278,8 @@ def run_sweep(config: str | Path | Any, *, strategy: str, grid: GridSpec = None,
     import dataclasses
 
     from engine.sweep.reference import reference_rows
-    result = dataclasses.replace(result, references=reference_rows(exp, problem, strategy))
+    result = dataclasses.replace(result, references=reference_rows(exp, problem, strategy),
+                                 simulated_variants=info["simulated_variants"])
     if write:
         from engine.sweep.output import write_folder
         t = time.perf_counter()
@@ -358,7 +363,8 @@ def manifest(result: SweepResult, exp: Any, *, config: str | Path | None, argv: 
                  "group_params": list(p.group_names),
                  "base": {k: getattr(p.grid.base, k) for k in p.grid.base.__dataclass_fields__}},
         "execution": {"scheduler": result.scheduler or "local",
-                      "chunk": chunk, "top": int(result.top.size)},
+                      "chunk": chunk, "top": int(result.top.size),
+                      "simulated_variants": result.simulated_variants},
         "best": {"variant": result.best, "rank_by": result.rank_by,
                  result.rank_by: float(result.variants.at[result.best, result.rank_by]),
                  "sharpe": float(result.variants.at[result.best, "sharpe"])},
