@@ -78,6 +78,16 @@ def test_a_weekly_config_runs_with_52_periods_a_year(wexp, tmp_path):
     assert "52 periods a year" in page and f"{len(returns)} weeks" in page
     manifest = json.loads((folder / "manifest.json").read_text())
     assert "weekly" in json.dumps(manifest)
+    # the tearsheets get quantstats' periods=52 and the risk-free re-annualised with 52
+    from engine.report.tearsheet import TearsheetJob, quantstats_inputs
+    rfr = wexp.rf_returns()
+    kw = quantstats_inputs(TearsheetJob("rowing_boat", r, wexp.returns()["world"], "world", rfr,
+                                        "cash", "t", tmp_path / "x.html"))
+    assert kw["periods_per_year"] == 52
+    np.testing.assert_allclose(np.asarray(kw["rf"]), (1 + rfr.to_numpy()) ** 52 - 1,
+                               rtol=1e-15)
+    assert m["sharpe"] == pytest.approx(qs.stats.sharpe(kw["returns"], rf=kw["rf"], periods=52),
+                                        abs=1e-12)
 
 
 def test_a_folder_of_weekly_files_runs_through_the_cli(tmp_path, capsys):

@@ -23,6 +23,8 @@ from engine.sweep import page_charts as charts
 Figures = dict[str, dict[str, Any]]
 
 SQRT12 = math.sqrt(12.0)
+#: values per heat-map axis, at most (a parameter with more is thinned, see :func:`heat_values`)
+HEAT_MAX = 40
 #: --rank-by metric → (its name on the page, how a value is shown)
 RANKS = {"sharpe": ("Sharpe ratio", num), "sortino": ("Sortino ratio", num),
          "calmar": ("Calmar ratio", num), "cagr": ("CAGR", pct)}
@@ -129,11 +131,12 @@ def top_section(result: Any) -> Section:
                             "ref", f"<b>{esc(ref)}</b>", "", *[""] * len(names),
                             *_metric_cells(r))) + "</tr>")
     groups = distinct_top(v, ranked(v[col].to_numpy()), len(result.top))
-    codes = p.grid.frame() if names else None
+    values = [np.asarray(vals, dtype=object) for vals in p.grid.values]
     for rank, g in enumerate(groups, start=1):
         r = v.loc[g.variant]
-        params = [_param_cell(p.grid, k, codes.loc[g.members, n].to_numpy())
-                  for k, n in enumerate(names)] if names else []
+        codes = p.grid.codes(g.members)         # the members' params only, not every variant's
+        params = [_param_cell(p.grid, k, values[k][codes[:, k]])
+                  for k in range(len(names))]
         same = "1" if g.count == 1 else f"<b>×{g.count:,}</b>"
         cells = [str(rank), f"#{g.variant}", same, *params, *_metric_cells(r)]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
@@ -178,22 +181,23 @@ def heatmap_section(result: Any) -> Section | None:
     if not pairs:
         pairs = [(dims[0], None)]
     parts, uniform = [], []
+    shown = {k: heat_values(grid.shape[k], int(best_codes[k])) for k in dims}
     for a, b in pairs:
-        rows = grid.values[a]
-        cols = grid.values[b] if b is not None else (label,)
-        vals = np.empty((len(rows), len(cols)))
-        for i in range(len(rows)):
-            for j in range(len(cols)):
-                codes = best_codes.copy()
-                codes[a] = i
-                if b is not None:
-                    codes[b] = j
-                vals[i, j] = score[np.ravel_multi_index(tuple(codes), grid.shape)]
+        ri = shown[a]
+        ci = shown[b] if b is not None else np.zeros(1, dtype=np.int64)
+        rows = [grid.values[a][i] for i in ri]
+        cols = [grid.values[b][j] for j in ci] if b is not None else (label,)
+        codes = np.repeat(best_codes[None, :], ri.size * ci.size, axis=0)
+        codes[:, a] = np.repeat(ri, ci.size)
+        if b is not None:
+            codes[:, b] = np.tile(ci, ri.size)
+        vals = score[np.ravel_multi_index(tuple(codes.T), grid.shape)].reshape(ri.size, ci.size)
         title = (f"{grid.names[a]} × {grid.names[b]}" if b is not None else grid.names[a])
         if is_uniform(vals):
             uniform.append(title)
             continue
-        star = (int(best_codes[a]), int(best_codes[b]) if b is not None else 0)
+        star = (int(np.flatnonzero(ri == best_codes[a])[0]),
+                int(np.flatnonzero(ci == best_codes[b])[0]) if b is not None else 0)
         fixed = [f"{grid.names[k]}={grid.values[k][best_codes[k]]}" for k in range(len(grid.names))
                  if k not in (a, b)]
         parts.append(f'<div class="heatmap"><h3>{esc(title)}</h3>'
@@ -208,6 +212,11 @@ def heatmap_section(result: Any) -> Section | None:
             f"every table (from {fmt(lo)}, the 2nd percentile of all variants, to the best, "
             f"{fmt(hi)}). A lone bright cell in a dim table is a warning sign; a broad plateau is "
             "what a robust rule looks like.")
+    thinned = [grid.names[k] for k in dims if shown[k].size < grid.shape[k]]
+    if thinned:
+        note += (f" {', '.join(thinned)}: more than {HEAT_MAX} values, so the tables show "
+                 f"{HEAT_MAX} evenly spaced ones (first and last included) and the best's; "
+                 "variants.parquet holds every variant.")
     if uniform:
         note += (f" Not drawn, every cell being the same {label} (those parameters change "
                  f"nothing at the best's other values): {', '.join(uniform)}.")
@@ -218,6 +227,17 @@ def heatmap_section(result: Any) -> Section | None:
               'minmax(min(380px,100%),1fr));gap:4px 18px">')
     title = "Sharpe heat maps" if col == "sharpe" else f"{label} heat maps"
     return Section("heatmaps", title, layout + "".join(parts) + "</div>", note)
+
+
+def heat_values(n: int, best: int, cap: int | None = None) -> np.ndarray:
+    """Positions of a parameter's ``n`` values a heat map shows: all of them up to ``cap``
+    (:data:`HEAT_MAX`), else ``cap`` evenly spaced ones (the first and the last included) and
+    the best variant's ``best`` — the same for the same grid, whatever the results."""
+    cap = HEAT_MAX if cap is None else cap
+    if n <= cap:
+        return np.arange(n, dtype=np.int64)
+    even = np.rint(np.linspace(0, n - 1, cap)).astype(np.int64)
+    return np.unique(np.r_[even, best]).astype(np.int64)
 
 
 def is_uniform(values: np.ndarray) -> bool:
@@ -288,7 +308,10 @@ def pbo_section(result: Any, figs: Figures) -> Section:
             f"the monthly excess returns are cut into {pbo.n_blocks} blocks; for every choice of "
             "half of them as in-sample, the in-sample best variant is ranked among all variants "
             "out of sample. PBO is the share of splits where it lands at or below the median "
-            "(logit ≤ 0). About 50% means choosing the best in sample carried no information."
+            "(logit ≤ 0). About 50% means choosing the best in sample carried no information. "
+            f"Computed over the {result.stats.distinct_series:,} distinct monthly series, each "
+            "counted with its number of identical copies (the same result as over every "
+            "variant)."
             + _on_sharpe(result, "PBO and the walk-forward"))
     return Section("pbo", "Probability of backtest overfitting", cards(items) + pair, note)
 
