@@ -88,8 +88,13 @@ def _pbo_reference(x: np.ndarray, n_blocks: int):
     return rank, best, is_p, oos_p
 
 
+@pytest.mark.parametrize("direct_max", [0, 60_000], ids=["tiled", "direct"])
 @pytest.mark.parametrize(("v", "m", "blocks"), [(2_000, 96, 8), (300, 207, 16)])
-def test_tiled_cscv_equals_the_definition_bit_for_bit(v: int, m: int, blocks: int) -> None:
+def test_tiled_cscv_equals_the_definition_bit_for_bit(v: int, m: int, blocks: int,
+                                                       direct_max: int,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both kernels (the tiled passes of large sweeps, the direct pass of small ones)."""
+    monkeypatch.setattr("engine.sweep.cscv_direct.DIRECT_MAX", direct_max)
     x = _monthly(v, m, 2)
     x[5, :] = np.round(x[5, :], 2)          # a few exact ties between halves
     first, copies = distinct_rows(x)

@@ -406,16 +406,23 @@ def _cscv(s1: np.ndarray, s2: np.ndarray, center: np.ndarray, first: np.ndarray,
           is_out: np.ndarray, oos_out: np.ndarray) -> None:
     """Per-split results from the per-block sums (S, n) of n trials. ``first`` holds the first
     half of the splits in lexicographic order (those with block 0 in sample); split c's mirror
-    is C − 1 − c. Two tiled passes (:mod:`engine.sweep.moments`): the in-sample winners (first
-    argmax), then their out-of-sample ranks (ties averaged, trials weighted by their copies)."""
+    is C − 1 − c. Up to ``DIRECT_MAX`` trials: one pass per split pair
+    (:mod:`engine.sweep.cscv_direct`); more: two tiled passes (:mod:`engine.sweep.moments`),
+    the in-sample winners (first argmax), then their out-of-sample ranks (ties averaged,
+    trials weighted by their copies)."""
+    from engine.sweep.cscv_direct import DIRECT_MAX, cscv_direct_nb
     from engine.sweep.moments import (N_ITEMS, cscv_ranks_nb, cscv_winners_nb,
                                       half_sharpe_nb)
 
     n_half, half = first.shape
     n_total = 2 * n_half
-    blocks = np.arange(2 * half)
-    other = np.ascontiguousarray(np.array([np.setdiff1d(blocks, row) for row in first],
-                                          dtype=np.int64).reshape(n_half, half))
+    out_of = np.ones((n_half, 2 * half), dtype=bool)      # each split's other blocks, in order
+    out_of[np.arange(n_half)[:, None], first] = False
+    other = np.ascontiguousarray(np.nonzero(out_of)[1].reshape(n_half, half).astype(np.int64))
+    if s1.shape[1] <= DIRECT_MAX:                          # block sums in cache: one pass
+        cscv_direct_nb(s1, s2, center, first, other, count, weight, n_total_trials, rank_out,
+                       best_out, is_out, oos_out)
+        return
     items = max(1, min(N_ITEMS, s1.shape[1]))
     val = np.empty((items, n_total))
     idx = np.empty((items, n_total), dtype=np.int64)
