@@ -258,11 +258,42 @@ def _compute(panel: Any, spec: SignalSpec) -> pd.DataFrame:
     first = max(firsts)
     if first == panel.dates[0]:
         return _on_own_history(panel, spec)
-    out = _on_own_history(panel.slice(first), spec)
-    # before the series exists: numbers undefined (NaN), flags off (False)
-    return pd.DataFrame({c: out[c].reindex(panel.dates, fill_value=False)
-                         if out[c].dtype == bool else out[c].reindex(panel.dates)
-                         for c in out.columns}, index=panel.dates)
+    out = _on_own_history(_own_history(panel, first), spec)
+    return _padded(out, panel.dates)
+
+
+#: panel → {first date → the panel from that date}: the signals of a config read a few series,
+#: so a sweep's ~30 signal settings share a few slices (a slice copies every frame)
+_SLICES: weakref.WeakKeyDictionary[Any, dict[pd.Timestamp, Any]] = weakref.WeakKeyDictionary()
+
+
+def _own_history(panel: Any, first: pd.Timestamp) -> Any:
+    """``panel.slice(first)``, made once per panel and date."""
+    memo = _SLICES.setdefault(panel, {})
+    if first not in memo:
+        memo[first] = panel.slice(first)
+    return memo[first]
+
+
+def _padded(out: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """``out`` (on a suffix of ``dates``) on every date: before the series exists numbers are
+    undefined (NaN), flags off (False) — ``reindex`` by position (the same values and dtypes)."""
+    k = len(dates) - len(out.index)
+    if k <= 0 or not out.index.equals(dates[k:]):
+        return pd.DataFrame({c: out[c].reindex(dates, fill_value=False)
+                             if out[c].dtype == bool else out[c].reindex(dates)
+                             for c in out.columns}, index=dates)
+    cols = {}
+    for c in out.columns:
+        v = out[c].to_numpy()
+        if v.dtype.kind not in "bfiu":
+            cols[c] = out[c].reindex(dates)
+            continue
+        col = (np.zeros(len(dates), dtype=bool) if v.dtype == bool else
+               np.full(len(dates), np.nan, dtype=v.dtype if v.dtype.kind == "f" else np.float64))
+        col[k:] = v
+        cols[c] = col
+    return pd.DataFrame(cols, index=dates)
 
 
 def _carried(out: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
