@@ -36,6 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.simd import simd
+
 ROOT = Path(__file__).resolve().parent.parent
 #: Real data lives beside the project (never inside it); ROWBOAT_SHARED_DATA overrides.
 SHARED_PRICES = Path(os.environ.get("ROWBOAT_SHARED_DATA",
@@ -290,38 +292,6 @@ TASKS: dict[str, Task] = {
 }
 #: what ``make bench`` / ``rowboat bench`` run without ``--task`` (big is on request only)
 DEFAULT_TASKS = ("a", "b", "c", "d")
-
-
-def simd() -> dict:
-    """The CPU's SIMD level (from /proc/cpuinfo's flags) and what numba's LLVM compiles for.
-
-    ``level``: "avx512" (avx512f), "avx2", "avx", "sse4.2" or "unknown"; ``vector_doubles``:
-    doubles per vector at that level; ``llvm_cpu``: LLVM's name for the host (what numba
-    targets unless ``NUMBA_CPU_NAME`` overrides it, reported as ``forced_cpu``).
-    """
-    flags: set[str] = set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-                break
-    except OSError:
-        pass
-    level, width = "unknown", None
-    for name, flag, w in (("avx512", "avx512f", 8), ("avx2", "avx2", 4), ("avx", "avx", 4),
-                          ("sse4.2", "sse4_2", 2)):
-        if flag in flags:
-            level, width = name, w
-            break
-    try:
-        from llvmlite import binding
-
-        llvm_cpu = binding.get_host_cpu_name()
-    except Exception:   # noqa: BLE001 - a report, never fatal
-        llvm_cpu = None
-    return {"level": level, "vector_doubles": width, "llvm_cpu": llvm_cpu,
-            "forced_cpu": os.environ.get("NUMBA_CPU_NAME"),
-            "avx_flags": sorted(f for f in flags if f.startswith("avx"))}
 
 
 def machine() -> dict:
