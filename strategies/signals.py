@@ -8,7 +8,8 @@ override a bound spec's settings when they are set.
 
 Kinds and settings (defaults; fractions, trading days — rows of the panel: months on a monthly
 panel —, calendar months (of month-end closes, or 21 trading days / one row on a monthly panel
-with ``basis = "days"``), calendar years):
+/ 52/12 weeks on a weekly one — 12 months = 52 weeks — with ``basis = "days"``), calendar
+years):
 
 - ``concentration``: ``basket`` (sleeve role, ticker, or list of tickers), ``index`` (role or
   ticker), ``anchors`` (needed when the panel has no caps: a snapshot file, or for a one-ticker
@@ -45,7 +46,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.data.frequency import ROWS_PER_MONTH
 from engine.errors import ConfigError
 from engine.signals.indicator import DIRECTIONS, TRANSFORMS
 
@@ -302,7 +302,7 @@ def _on_own_history(panel: Any, spec: SignalSpec) -> pd.DataFrame:
             month_end=s["month_end"], exit_drop=s["exit_drop"] or None,
             exit_low_days=s["exit_low_days"] or None, min_years=s["min_years"],
             exit_from=s["exit_from"])
-    per_month = ROWS_PER_MONTH[getattr(panel, "frequency", "daily")]
+    per_year = int(getattr(panel, "periods_per_year", 252))
     if spec.kind == "indicator":
         if spec.series not in _indicator_names(panel):
             return sig.indicator_signal(panel.signal_close(spec.series), **s)
@@ -311,11 +311,11 @@ def _on_own_history(panel: Any, spec: SignalSpec) -> pd.DataFrame:
         return _carried(out, panel.dates)
     if spec.kind == "trend":
         return sig.sma_trend(panel.close(spec.series, "tr"), months=s["months"],
-                             basis=s["basis"], rows_per_month=per_month)
+                             basis=s["basis"], rows_per_year=per_year)
     if spec.kind == "momentum":
         m = sig.momentum(panel.close(spec.series, "tr"), months=s["months"],
                          skip_months=s["skip_months"], basis=s["basis"],
-                         rows_per_month=per_month)
+                         rows_per_year=per_year)
         return m.to_frame("momentum")
     basket = spec.basket if isinstance(spec.basket, str) else list(spec.basket or ())
     conc = sig.concentration(panel, basket, spec.index, anchors=load_anchors(spec, panel),

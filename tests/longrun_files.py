@@ -51,6 +51,31 @@ def write_msci_xls(path: Path, levels: pd.Series, *, variant: str | None = "Gros
     return path
 
 
+def swept(exp, name: str, grid):
+    """(problem, result) of sweeping strategy ``name`` of an experiment over ``grid`` in this
+    process (the fused kernels, as ``rowboat sweep`` runs them)."""
+    from engine.sweep.api import execute, finish
+    from engine.sweep.problem import prepare
+
+    problem = prepare(exp, name, grid)
+    metrics, monthly = execute(problem)
+    return problem, finish(problem, metrics, monthly, top=2)
+
+
+def variant_backtest(exp, name: str, params):
+    """One variant of strategy ``name`` of an experiment, backtested on its own with the
+    config's lag and costs (what a sweep's row must equal)."""
+    from engine.sim import backtest
+
+    cfg = exp.config
+    c = cfg.costs
+    tg = cfg.strategy(name).strategy.targets(exp.panel, params, cfg.bound_signals(name),
+                                             listed=exp.listed)
+    return backtest(exp.panel, tg, lag=cfg.run.lag, rebalance=c.rebalance, band=c.band,
+                    band_relative=c.band_relative, fee=c.fee, slippage=c.slippage,
+                    cash=exp.cash)
+
+
 def write_fred_csv(path: Path, name: str, values: pd.Series) -> Path:
     """FRED's layout: ``"Date","NAME"`` (quoted header), one row per month dated the 1st."""
     lines = [f'"Date","{name}"'] + [f"{d.strftime('%Y-%m-%d')},{v:g}" for d, v in values.items()]

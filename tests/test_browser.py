@@ -177,9 +177,19 @@ def test_tearsheet(context, runs, width: int) -> None:
 
 @pytest.mark.parametrize("width", (1400, 390))
 def test_sweep_page(context, runs, width: int) -> None:
+    """Its four Plotly charts draw with no console error; hover shows a value; a legend click
+    hides a line."""
     o = Opened(context, runs["sweep"], width)
     try:
-        common(o, width)
+        for fig in ("sharpe-hist", "pbo-logits", "pbo-scatter", "walk-forward-equity"):
+            draw(o.page, fig)
+            assert o.page.locator(f'div.plot[data-fig="{fig}"] .main-svg').count() >= 1, fig
+            assert legend_overlaps(o.page, fig) == [], fig
+        common(o, width)            # no console error, nothing fetched, no overflow, after drawing
+        assert any(ch.isdigit() for ch in hover_value(o.page, "walk-forward-equity"))
+        assert legend_click_hides(o.page, "walk-forward-equity")
+        ARTIFACTS.mkdir(exist_ok=True)
+        o.page.locator("#pbo").screenshot(path=str(ARTIFACTS / f"sweep-pbo-{width}.png"))
     finally:
         o.close()
 

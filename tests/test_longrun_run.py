@@ -15,9 +15,7 @@ from engine.metrics import summary
 from engine.metrics.summary import quantstats_rf
 from engine.report.run import run_config
 from engine.report.tearsheet import TearsheetJob, quantstats_inputs
-from engine.sim import backtest
-from engine.sweep.api import execute, finish
-from engine.sweep.problem import prepare
+from longrun_files import swept, variant_backtest
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "scripts" / "configs" / "rowing_boat_history.toml"
@@ -59,9 +57,14 @@ def test_run_writes_the_page_and_monthly_tearsheets_offline(tmp_path):
     assert "monthly" in page and "12 periods a year" in page and "us_valuation" in page
     metrics = pd.read_csv(folder / "metrics.csv", index_col=0)
     returns = pd.read_csv(folder / "returns.csv", index_col=0, parse_dates=True)
+    spliced = {"fixed_mix", "valuation_tilt", "sma_timing"}     # they hold em before 2003-04
     for name in out.metrics.index:
         sheet = (folder / "tearsheets" / f"{name}.html").read_text()
         assert "http" not in sheet.replace("http://www.w3.org", "")
+        assert "Periods/Year: 12" in sheet
+        # the splice is noted under the heading and shaded (a band and a label per dated chart)
+        assert ("EEM extended back to 1969-12-31 with EM" in sheet) == (name in spliced), name
+        assert (sheet.count('id="rowboat-splice"') >= 20) == (name in spliced), name
         r = returns[name].dropna()
         assert metrics.loc[name, "cagr"] == pytest.approx(qs.stats.cagr(r, periods=12),
                                                           abs=1e-12)
@@ -69,22 +72,12 @@ def test_run_writes_the_page_and_monthly_tearsheets_offline(tmp_path):
 
 
 def test_monthly_sweep_variants_equal_single_backtests(exp):
-    problem = prepare(exp, "valuation_tilt", {"shift": "0.25,1.0", "schedule": "monthly"})
+    problem, result = swept(exp, "valuation_tilt", {"shift": "0.25,1.0", "schedule": "monthly"})
     assert problem.periods == 12
-    metrics, monthly = execute(problem)
-    result = finish(problem, metrics, monthly, top=2)
     s, e = problem.period
-    cfg = exp.config
-    strat = cfg.strategy("valuation_tilt").strategy
-    c = cfg.costs
     cagrs = []
     for v in range(problem.n_variants):
-        params = problem.grid.variant(v)
-        tg = strat.targets(exp.panel, params, cfg.bound_signals("valuation_tilt"),
-                           listed=exp.listed)
-        res = backtest(exp.panel, tg, lag=cfg.run.lag, rebalance=c.rebalance, band=c.band,
-                       band_relative=c.band_relative, fee=c.fee, slippage=c.slippage,
-                       cash=exp.cash)
+        res = variant_backtest(exp, "valuation_tilt", problem.grid.variant(v))
         expect = summary(res.returns.loc[s:e], exp.rf.loc[s:e])
         row = result.variants.loc[v]
         for k in ("cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar"):

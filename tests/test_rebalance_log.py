@@ -36,3 +36,34 @@ def test_binary_changes_only_name_states() -> None:
                      index=idx)
     ch = _binary_changes(f)
     assert ch[idx[1]] == "b 0→1" and ch[idx[2]] == "a 1→0"
+
+
+def _changes_by_hand(inputs: pd.DataFrame) -> dict:
+    """The log's rule, cell by cell: a 0/1 input whose value differs from the previous date's
+    (which is not missing) is a change "name before→after"."""
+    binary = [c for c in inputs.columns
+              if set(inputs[c].dropna().unique()) <= {0.0, 1.0}]
+    out = {}
+    for i in range(1, len(inputs)):
+        parts = []
+        for c in binary:
+            before, now = inputs[c].iloc[i - 1], inputs[c].iloc[i]
+            if not pd.isna(before) and now != before:
+                parts.append(f"{c} {int(before)}→{int(now)}")
+        out[inputs.index[i]] = "; ".join(parts)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_binary_changes_agree_with_a_cell_by_cell_reading(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    idx = pd.bdate_range("2010-01-29", periods=120, freq="BME")
+    f = pd.DataFrame({"a": rng.integers(0, 2, 120).astype(float),
+                      "b": rng.integers(0, 2, 120).astype(float),
+                      "flag": rng.integers(0, 2, 120).astype(bool),
+                      "level": rng.normal(size=120)}, index=idx)
+    f.loc[idx[:7], "a"] = np.nan              # a warm-up: missing before its first value
+    got = _binary_changes(f)
+    want = _changes_by_hand(f)
+    assert list(got.index) == list(want) and got.to_dict() == want
+    assert sum(bool(v) for v in want.values()) > 50     # the case is not trivial

@@ -33,18 +33,39 @@ def panel() -> Panel:
     return load_panel("sample")
 
 
-def cut_dates(dates: pd.DatetimeIndex, n: int = 7) -> list[pd.Timestamp]:
-    """``n`` dates from the 3rd year on, alternating month-ends and mid-month days, skipping
-    the calendar's known limit (see the module docstring)."""
+@pytest.fixture(scope="module")
+def weekly() -> Panel:
+    """The sample resampled to Friday closes (a weekly panel, 52 periods a year)."""
+    return load_panel("sample", frequency="weekly")
+
+
+@pytest.fixture(scope="module", params=["daily", "weekly"])
+def cut_panel(request, panel, weekly) -> tuple[Panel, list[pd.Timestamp]]:
+    """(panel, its cut dates): the daily sample, and the sample resampled to weeks."""
+    if request.param == "daily":
+        return panel, cut_dates(panel.dates)
+    return weekly, weekly_cuts(weekly.dates)
+
+
+def cut_dates(dates: pd.DatetimeIndex, n: int = 7, first: int = 760,
+              skip_limit: bool = True) -> list[pd.Timestamp]:
+    """``n`` dates from row ``first`` on (the 3rd year of a daily panel), alternating
+    month-ends and mid-month days, skipping the calendar's known limit (see the module
+    docstring) when ``skip_limit`` — a weekly panel has none: its last Friday of a month is
+    known to end the month (the next Friday is in the next month)."""
     me = period_end_flags(dates, "monthly")
     out = []
-    for k, pos in enumerate(np.linspace(760, len(dates) - 30, n).astype(int)):
+    for k, pos in enumerate(np.linspace(first, len(dates) - 6, n).astype(int)):
         if k % 2 == 0:  # move to the next month-end
             pos = int(np.flatnonzero(me[pos:])[0]) + pos
-        if period_end_flags(dates[: pos + 1], "monthly")[-1] != me[pos]:
+        if skip_limit and period_end_flags(dates[: pos + 1], "monthly")[-1] != me[pos]:
             pos -= 1
         out.append(dates[pos])
     return out
+
+
+def weekly_cuts(dates: pd.DatetimeIndex) -> list[pd.Timestamp]:
+    return cut_dates(dates, n=7, first=160, skip_limit=False)
 
 
 def first_mismatch(compute_fn: Compute, panel: Panel,
@@ -91,9 +112,21 @@ def test_every_signal_kind_is_covered():
 
 
 @pytest.mark.parametrize("label", sorted(SIGNAL_SPECS))
-def test_signal_on_cut_data_equals_full_data(panel, label):
+def test_signal_on_cut_data_equals_full_data(cut_panel, label):
     spec = SIGNAL_SPECS[label]
-    assert first_mismatch(lambda p, t: compute(p, spec), panel, cut_dates(panel.dates)) is None
+    q, cuts = cut_panel
+    assert first_mismatch(lambda p, t: compute(p, spec), q, cuts) is None
+
+
+def test_weekly_cuts_end_months_as_the_full_calendar_does(weekly):
+    """Each month-end cut's last row is a month-end on the cut calendar too (no look-ahead in
+    the decision dates of a weekly panel)."""
+    cuts = weekly_cuts(weekly.dates)
+    me = pd.Series(period_end_flags(weekly.dates, "monthly"), index=weekly.dates)
+    ends = [t for t in cuts if me[t]]
+    assert len(ends) >= 4
+    for t in ends:
+        assert period_end_flags(weekly.dates[weekly.dates <= t], "monthly")[-1], t
 
 
 # ----------------------------------------------------------------------------- anchored concentration
@@ -147,7 +180,7 @@ def test_anchored_concentration_on_cut_data_and_snapshot_file(panel, tmp_path):
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
-def test_strategy_targets_on_cut_data_equal_full_data(panel, name):
+def test_strategy_targets_on_cut_data_equal_full_data(cut_panel, name):
     s = REGISTRY[name]
     p = s.params()
 
@@ -155,7 +188,7 @@ def test_strategy_targets_on_cut_data_equal_full_data(panel, name):
         tg = s.targets(q, p)
         return tg.reindex(columns=list(s.sleeves), fill_value=0.0)
 
-    assert first_mismatch(fn, panel, cut_dates(panel.dates)) is None
+    assert first_mismatch(fn, *cut_panel) is None
 
 
 # ----------------------------------------------------------------------------- the test can fail

@@ -5,7 +5,9 @@ month-end closes.
 A date is the end of its period when the next date of the calendar falls in a later period.
 The calendar's final date has no next date: it counts only when it is the last weekday
 (Monday–Friday) of its period or later (a monthly panel dated on calendar month-ends, such as
-Saturday 2023-09-30). Exchange holidays are not known, so a final Thursday
+Saturday 2023-09-30) — on a weekly calendar (Friday closes), when the next Friday falls in a
+later period (the last Friday of a month ends that month on a weekly panel, as the full
+calendar says: no look-ahead). Exchange holidays are not known, so a final Thursday
 2024-03-28 (Good Friday 2024-03-29 was a holiday) is not a month end in a calendar that stops
 there, although it is one in a calendar that goes on into April — a period end is never
 declared before the period is known to be over.
@@ -61,6 +63,18 @@ def period_end_flags(dates: pd.DatetimeIndex, period: str) -> np.ndarray:
     codes = np.asarray(periods.asi8)
     out[:-1] = codes[1:] != codes[:-1]
     last = periods[-1]
+    if _weekly(dates):
+        out[-1] = (dates[-1] + pd.Timedelta(days=7)).to_period(PERIODS[period]) != last
+        return out
     last_weekday = pd.bdate_range(last.start_time.normalize(), last.end_time.normalize())[-1]
     out[-1] = dates[-1].normalize() >= last_weekday  # a monthly panel's Saturday month-end too
     return out
+
+
+def _weekly(dates: pd.DatetimeIndex) -> bool:
+    """A weekly calendar: at least 3 dates, a median gap of 5–10 days (as
+    :func:`engine.data.frequency.infer_frequency` says)."""
+    if len(dates) < 3:
+        return False
+    days = dates.to_numpy().astype("datetime64[D]").astype(np.int64)
+    return bool(5 <= np.median(np.diff(days)) <= 10)

@@ -26,8 +26,6 @@ DAILY, WEEKLY, MONTHLY = "daily", "weekly", "monthly"
 FREQUENCIES = (DAILY, WEEKLY, MONTHLY)
 #: frequency → periods per year (quantstats' ``periods``)
 PERIODS_PER_YEAR = {DAILY: 252, WEEKLY: 52, MONTHLY: 12}
-#: frequency → rows per month (signal windows are given in months)
-ROWS_PER_MONTH = {DAILY: 21, WEEKLY: 4, MONTHLY: 1}
 #: the longest median gap (calendar days) of a daily series
 DAILY_MAX_GAP = 4
 #: frequency → pandas period code
@@ -40,6 +38,13 @@ def periods_per_year(frequency: str) -> int:
         return PERIODS_PER_YEAR[frequency]
     except KeyError:
         raise ValueError(f"frequency must be one of {FREQUENCIES}, got {frequency!r}") from None
+
+
+def rows_for_months(months: int, frequency: str) -> int:
+    """Rows of a ``frequency`` panel in ``months`` months (signal windows are given in months):
+    ``months · periods a year / 12`` rounded — 21 trading days a month, 1 row on a monthly
+    panel, and on a weekly one 52/12 weeks a month (12 months = 52 weeks, 10 = 43, 6 = 26)."""
+    return int(round(months * periods_per_year(frequency) / 12))
 
 
 def infer_frequency(dates: pd.DatetimeIndex) -> str | None:

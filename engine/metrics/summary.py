@@ -133,11 +133,21 @@ def metrics_vector(returns: pd.Series, rf: pd.Series | None = None,
     per = float(periods_of(returns.index) if periods is None else periods)
     out = np.empty(nb.N_OUT)
     if rebalances is None:
-        nb.metrics_nb(values, rf_values, out, per)
+        nb.metrics_nb(_read_only(values), _read_only(rf_values), out, per)
     else:
         turnover, cost = _trading_arrays(rebalances, returns.index)
-        nb.metrics_full_nb(values, rf_values, turnover, cost, out, per)
+        nb.metrics_full_nb(_read_only(values), _read_only(rf_values), _read_only(turnover),
+                           _read_only(cost), out, per)
     return out
+
+
+def _read_only(x: np.ndarray) -> np.ndarray:
+    """A read-only view (no copy): numba types writable and read-only arrays apart, so inputs
+    that are sometimes one and sometimes the other would compile and load two signatures of a
+    kernel; always read-only, one."""
+    view = x.view()
+    view.flags.writeable = False
+    return view
 
 
 def summary(returns: pd.Series, rf: pd.Series | None = None,

@@ -16,18 +16,20 @@ import pandas as pd
 
 
 def _binary_changes(inputs: pd.DataFrame | None) -> pd.Series:
-    """Decision date → "name a→b; …" for the 0/1 inputs that changed since the previous date."""
+    """Decision date → "name a→b; …" for the 0/1 inputs that changed since the previous date
+    (an input that was missing on the previous date is not a change)."""
     if inputs is None or inputs.empty:
         return pd.Series(dtype=object)
     binary = [c for c in inputs.columns
               if np.isin(inputs[c].dropna().unique(), (0.0, 1.0)).all()]
-    frame = inputs[binary]
-    prev = frame.shift(1)
-    out = {}
-    for d in frame.index[1:]:
-        changed = [f"{c} {int(prev.at[d, c])}→{int(frame.at[d, c])}" for c in binary
-                   if frame.at[d, c] != prev.at[d, c] and not pd.isna(prev.at[d, c])]
-        out[d] = "; ".join(changed)
+    values = inputs[binary].to_numpy(dtype=float)
+    prev, cur = values[:-1], values[1:]
+    changed = (cur != prev) & ~np.isnan(prev)
+    out = dict.fromkeys(inputs.index[1:], "")
+    dates = inputs.index[1:]
+    for i in np.flatnonzero(changed.any(axis=1)):
+        out[dates[i]] = "; ".join(f"{binary[k]} {int(prev[i, k])}→{int(cur[i, k])}"
+                                  for k in np.flatnonzero(changed[i]))
     return pd.Series(out, dtype=object)
 
 

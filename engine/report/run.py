@@ -32,7 +32,7 @@ from engine.report import experiment_view as view
 from engine.report.quiet import quiet
 from engine.report.run_page import RunPage, build_run_page
 from engine.report.scorecard import calendar_table, scorecard
-from engine.report.splice_marks import splice_spans
+from engine.report.splice_marks import held_spans, splice_spans
 from engine.report.run_tearsheets import FAILED, Tearsheets, mark_pending, write_atomic
 from engine.report.tearsheet import start_pool, tearsheet_jobs
 from engine.report.terminal import progress
@@ -200,8 +200,10 @@ def write_results(exp: Any, target: Path, *, name: str | None = None, force: boo
             if tearsheets:
                 (tmp / "tearsheets").mkdir()
                 jobs = tearsheet_jobs(returns, exp.benchmark, exp.rf, exp.rf_label,
-                                      tmp / "tearsheets", files)
+                                      tmp / "tearsheets", files, tearsheet_splices(exp, returns))
                 sheets = Tearsheets.start(jobs, files, tmp / "tearsheets", pool, target.parent)
+                if not sheets.missing:   # all from the cache: the warming workers go now
+                    stop_pool(pool)
             t1 = time.perf_counter()
             logs = rebalance_logs(exp, returns)
             _write_tables(exp, tmp, returns, metrics, logs)
@@ -249,6 +251,20 @@ def write_results(exp: Any, target: Path, *, name: str | None = None, force: boo
         if sheets is not None:
             sheets.cancel()
     return target
+
+
+def tearsheet_splices(exp: Any, returns: pd.DataFrame) -> dict[str, tuple[Any, ...]]:
+    """Strategy → the spliced history its tearsheet marks: the panel's extended sleeves that it
+    or the benchmark (drawn beside it) held before the splice date during the period."""
+    spans = splice_spans(exp.panel)
+    if not spans:
+        return {}
+    start, end = returns.index[0], returns.index[-1]
+    weights = {n: r.sleeve_weights for n, r in exp.results.items()}
+    bench = weights.get(exp.benchmark)
+    return {n: held_spans(spans, [w] + ([bench] if bench is not None and n != exp.benchmark
+                                        else []), start, end)
+            for n, w in weights.items()}
 
 
 def rebalance_logs(exp: Any, returns: pd.DataFrame) -> dict[str, pd.DataFrame]:

@@ -19,9 +19,10 @@ quantstats 0.0.86 facts this module works around (each checked on the installed 
 """
 from __future__ import annotations
 
+import os
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +33,10 @@ import pandas as pd
 from engine.metrics.summary import periods_of
 from engine.report.escape import esc, href
 from engine.report.quiet import quiet
+from engine.report.splice_marks import Span
 from engine.report.tearsheet_fast import fast_quantstats
 from engine.report.tearsheet_fix import fix_tearsheet_html
+from engine.report.tearsheet_splices import splice_shading
 from engine.report.workers import guard_worker, parent_alive
 
 PERIODS_PER_YEAR = 252
@@ -61,6 +64,9 @@ class TearsheetJob:
     ``returns`` and ``benchmark`` are daily simple returns (fractions) over the same dates (the
     run's common measurement period). ``rf_daily`` is the daily risk-free return series (or
     ``None`` for a zero rate). ``benchmark`` is ``None`` for the benchmark's own tearsheet.
+    ``splices``: the spliced history these returns (or the benchmark's) contain
+    (:func:`engine.report.splice_marks.held_spans`), noted and shaded in the tearsheet;
+    empty (or ``None``) for none — the tearsheet is then exactly quantstats' with rowboat's fixes.
     """
 
     strategy: str
@@ -71,6 +77,7 @@ class TearsheetJob:
     rf_label: str
     title: str
     path: Path
+    splices: tuple[Span, ...] | None = ()
 
 
 def quantstats_rf(rf_daily: pd.Series | None, index: pd.DatetimeIndex,
@@ -118,11 +125,13 @@ def quantstats_inputs(job: TearsheetJob) -> dict[str, object]:
 
 
 def tearsheet_jobs(returns: pd.DataFrame, benchmark: str, rf_daily: pd.Series | None,
-                   rf_label: str, out_dir: Path, files: dict[str, str]) -> list[TearsheetJob]:
+                   rf_label: str, out_dir: Path, files: dict[str, str],
+                   splices: Mapping[str, Sequence[Span]] | None = None) -> list[TearsheetJob]:
     """One job per strategy column of ``returns`` (already cut to the measurement period).
 
     ``files`` maps strategy → file name inside ``out_dir``. The title is
-    "<strategy> — <first date> to <last date>".
+    "<strategy> — <first date> to <last date>". ``splices``: strategy → the spliced history its
+    tearsheet marks (missing strategies: none).
     """
     if benchmark not in returns.columns:
         raise ValueError(f"benchmark '{benchmark}' is not a strategy column")
@@ -134,7 +143,8 @@ def tearsheet_jobs(returns: pd.DataFrame, benchmark: str, rf_daily: pd.Series | 
             strategy=str(name), returns=returns[name],
             benchmark=None if name == benchmark else returns[benchmark],
             benchmark_name=benchmark, rf_daily=rf_daily, rf_label=rf_label,
-            title=f"{name} — {period}", path=Path(out_dir) / files[name]))
+            title=f"{name} — {period}", path=Path(out_dir) / files[name],
+            splices=tuple((splices or {}).get(str(name), ()))))
     return jobs
 
 
@@ -184,7 +194,8 @@ def render(job: TearsheetJob) -> float:
     before = set(plt.get_fignums())
     try:
         with matplotlib.rc_context({"svg.hashsalt": "rowboat"}), \
-                fast_quantstats():  # deterministic SVG ids; no wasted work (same bytes)
+                fast_quantstats(), \
+                splice_shading(job.splices or ()):  # deterministic SVG ids; no wasted work
             qs.reports.html(output=str(job.path), **kwargs)
             text = fix_tearsheet_html(job.path.read_text(encoding="utf-8"), job)
     finally:
@@ -219,10 +230,19 @@ def mp_context():
     return mp.get_context("spawn")
 
 
+#: tearsheet workers yield to the run's own process, which writes the page the user opens first
+WORKER_NICENESS = 5
+
+
 def warm_worker() -> None:
-    """Worker initializer: die with the run (see :mod:`engine.report.workers`), silence noise,
-    draw off-screen, import quantstats once per process."""
+    """Worker initializer: die with the run (see :mod:`engine.report.workers`), run at a lower
+    priority than the page (:data:`WORKER_NICENESS`), silence noise, draw off-screen, import
+    quantstats once per process."""
     guard_worker()
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:  # pragma: no cover - not allowed: same priority as the run
+        pass
     quiet()
     import matplotlib
 

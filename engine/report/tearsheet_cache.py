@@ -2,7 +2,8 @@
 
 A tearsheet is a pure function of its inputs, so its file is stored under a key that hashes
 exactly those inputs (:func:`cache_key`): the strategy's daily returns (values and dates), the
-benchmark's, the risk-free series, the title (it names the period), the labels, the versions of
+benchmark's, the risk-free series, the title (it names the period), the labels, the spliced
+history it marks (each splice's dates, label and note), the versions of
 quantstats and the libraries it draws with, and rowboat's report code (every module of
 ``engine/report`` and of ``engine/metrics``, which the tearsheet fixes read: a change anywhere
 there renders every tearsheet again, once). A rerun with unchanged strategies copies the
@@ -91,6 +92,9 @@ def cache_key(job: "TearsheetJob") -> str:
     _series_bytes(h, job.benchmark, "benchmark")
     rf = None if job.rf_daily is None else job.rf_daily.reindex(job.returns.index)
     _series_bytes(h, rf, "rf")
+    for s in job.splices or ():  # the spliced history it notes and shades
+        h.update(b"splice\0" + "\0".join((s.start, s.end, s.label, s.ticker, *s.roles,
+                                             "|", s.note)).encode() + b"\0")
     return h.hexdigest()
 
 

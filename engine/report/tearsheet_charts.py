@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 from engine.metrics.tables import MONTHS, monthly_table
+from engine.report.splice_marks import Span
+from engine.report.tearsheet_splices import shade_months, shade_years
 
 FIGSIZE = (8, 4)  # what quantstats.reports.html uses for these three charts
 #: Wealth multiples used as ticks, by preference: first 1-2-5, then the in-between levels.
@@ -53,13 +55,17 @@ def align_year_ticks(ax, years: list[int]) -> list[float]:
     return [float(c) for c in centers]
 
 
-def eoy_svg(returns: pd.Series, benchmark: pd.Series | None) -> str:
-    """The tearsheet's calendar-year bar chart (strategy vs benchmark), labels under the bars."""
+def eoy_svg(returns: pd.Series, benchmark: pd.Series | None, spans: tuple[Span, ...] = ()) -> str:
+    """The tearsheet's calendar-year bar chart (strategy vs benchmark), labels under the bars;
+    years holding spliced history (``spans``) shaded."""
     import quantstats as qs
 
     fig = qs.plots.yearly_returns(returns, benchmark, figsize=FIGSIZE, subtitle=False,
                                   show=False, ylabel="", compounded=True, prepare_returns=False)
-    align_year_ticks(fig.axes[0], sorted(set(returns.index.year)))
+    years = sorted(set(returns.index.year))
+    centers = align_year_ticks(fig.axes[0], years)
+    if spans:
+        shade_years(fig.axes[0], centers, years, spans)
     return _svg(fig)
 
 
@@ -136,8 +142,9 @@ def blank_months(ax, missing: np.ndarray) -> int:
     return int(missing.sum())
 
 
-def monthly_heatmap_svg(returns: pd.Series, label: str) -> str:
-    """The tearsheet's monthly-returns heatmap without cells for months outside ``returns``."""
+def monthly_heatmap_svg(returns: pd.Series, label: str, spans: tuple[Span, ...] = ()) -> str:
+    """The tearsheet's monthly-returns heatmap without cells for months outside ``returns``;
+    months holding spliced history (``spans``) hatched."""
     import quantstats as qs
 
     fig = qs.plots.monthly_heatmap(returns, None, figsize=FIGSIZE, cbar=False,
@@ -149,4 +156,6 @@ def monthly_heatmap_svg(returns: pd.Series, label: str) -> str:
     if shown and shown != [str(y) for y in table.index]:
         raise ValueError(f"monthly heatmap rows {shown} are not the years {list(table.index)}")
     blank_months(ax, table.isna().to_numpy())
+    if spans:
+        shade_months(ax, [int(y) for y in table.index], table.isna().to_numpy(), spans)
     return _svg(fig)

@@ -1,64 +1,169 @@
 """Work quantstats 0.0.86 repeats or throws away while it renders a tearsheet, cut without
 changing one byte of its output (a test renders with and without these cuts and compares).
 
-Where a tearsheet's ≈4 s go (cProfile of one ETF tearsheet, 4,360 days): drawing and writing
-the 14 SVG figures ≈ 35 %; the metrics table ≈ 25 %, of which ``drawdown_details`` (a Python loop
-with a quantile per drawdown period) is called four times on the same two series; after writing
-each SVG, ``pyplot.savefig`` draws the figure once more with Agg (``canvas.draw_idle()``, meant to
-reset colours of an interactive window) — a full raster render nobody sees, ≈ 12 %.
+Where a tearsheet's time went (cProfile of one ETF tearsheet, 4,360 days, before these cuts):
+drawing and writing the 14 SVG figures ≈ 45 %, three of which (log returns, EOY returns, monthly
+heatmap: ≈ 15 %) :func:`~engine.report.tearsheet_fix.fix_tearsheet_html` draws again and puts in
+their place; the metrics table ≈ 30 %, of which ``drawdown_details`` (a Python loop with a
+quantile per drawdown period) ≈ 14 % — called on the same two series by the metrics, the
+drawdown table and two charts, and on the same benchmark in every tearsheet — and
+``aggregate_returns`` (a groupby-apply of ``comp``) ≈ 14 %, called on the same frame and period
+by ``expected_return``, ``best``, ``worst``, ``win_rate``, ``avg_win``, ``avg_loss``; after
+writing each SVG, ``pyplot.savefig`` draws the figure once more with Agg
+(``canvas.draw_idle()``, meant to reset colours of an interactive window).
 
 :func:`fast_quantstats` (a context manager, used by ``render``):
 
 * ``pyplot.savefig`` without the trailing Agg redraw (the file is complete before it);
-* ``quantstats.stats.drawdown_details`` memoised on its input's dates and values (it is a pure
-  function of them; each caller gets its own copy of the result).
+* inside ``quantstats.reports.html``, the three charts rowboat redraws are not drawn: the chart
+  slot gets :data:`PLACEHOLDER`, which ``fix_tearsheet_html`` replaces (the same functions called
+  without ``savefig``, as :mod:`engine.report.tearsheet_charts` calls them, draw as before);
+* ``quantstats.stats.drawdown_details`` memoised per series on its dates and values, and
+  ``quantstats.utils.aggregate_returns`` on its input, period and compounding (pure functions of
+  these; each caller gets its own copy of the result). The memo lives as long as the worker
+  process (at most :data:`MEMO_SIZE` entries), so the benchmark's drawdowns are found once.
 """
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 
+#: quantstats plotting functions whose tearsheet chart ``fix_tearsheet_html`` replaces
+REDRAWN = ("log_returns", "yearly_returns", "monthly_heatmap")
+#: what ``reports.html`` puts in those charts' slots (replaced before the file is final)
+PLACEHOLDER = b"<svg><!-- rowboat draws this chart --></svg>"
+#: entries kept by each memo (a tearsheet adds about six)
+MEMO_SIZE = 64
 
-def _frame_key(obj) -> bytes:
+_DETAILS: dict[bytes, Any] = {}
+_AGGREGATES: dict[tuple, Any] = {}
+
+
+def _frame_key(obj, *, named: bool = True) -> bytes:
     h = hashlib.sha256(type(obj).__name__.encode())
     h.update(np.asarray(obj.index.asi8 if hasattr(obj.index, "asi8") else obj.index).tobytes())
     if hasattr(obj, "columns"):
         h.update(repr(list(obj.columns)).encode())
-    else:
+    elif named:
         h.update(repr(obj.name).encode())
     h.update(np.ascontiguousarray(obj.to_numpy(dtype=np.float64)).tobytes())
     return h.digest()
+
+
+def _remember(memo: dict, key: Any, compute: Callable[[], Any]) -> Any:
+    if key not in memo:
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        memo[key] = compute()
+    return memo[key].copy()
+
+
+def _comp(values: np.ndarray) -> np.float64:
+    """quantstats' ``comp`` of a float Series, ``returns.add(1).prod(axis=0) - 1``, on its
+    values: the same NumPy product (pandas' ``nanprod`` counts NaN as 1), without building a
+    Series per call (it is applied to every week, month, quarter and year of the period)."""
+    growth = values + 1
+    missing = np.isnan(growth)
+    if missing.any():
+        growth[missing] = 1
+    return growth.prod(0) - 1
+
+
+def _same_dates(a, b) -> bool:
+    """``set(a) == set(b)`` for two DatetimeIndex of one dtype (quantstats' test whether a
+    benchmark needs aligning, which builds two sets of Timestamps on every chart)."""
+    import pandas as pd
+
+    return (isinstance(b, pd.DatetimeIndex) and a.dtype == b.dtype
+            and np.array_equal(np.unique(a.asi8), np.unique(b.asi8)))
+
+
+def _not_drawn(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``original`` drawing nothing when called with a ``savefig`` target (by reports.html)."""
+
+    def plot(*args, savefig=None, **kwargs):
+        if isinstance(savefig, dict) and hasattr(savefig.get("fname"), "write"):
+            savefig["fname"].write(PLACEHOLDER)
+            return None
+        return original(*args, savefig=savefig, **kwargs)
+
+    return plot
 
 
 @contextmanager
 def fast_quantstats() -> Iterator[None]:
     """Within the block, quantstats renders without the wasted work listed in the module doc."""
     import matplotlib.pyplot as plt
+    import pandas as pd
+    import quantstats.plots as qplots
     import quantstats.stats as qstats
+    import quantstats.utils as qutils
+    from quantstats._compat import safe_concat
 
     orig_savefig = plt.savefig
     orig_details = qstats.drawdown_details
-    memo: dict[bytes, object] = {}
+    orig_aggregate = qutils.aggregate_returns
+    orig_plots = {name: getattr(qplots, name) for name in REDRAWN}
+    orig_comp = qstats.comp
+    orig_prepare = qutils._prepare_benchmark
 
     def savefig(fname, **kwargs):
         return plt.gcf().savefig(fname, **kwargs)
 
+    def series_details(drawdown: pd.Series):
+        # quantstats' per-series details do not read the series' name
+        return _remember(_DETAILS, _frame_key(drawdown, named=False),
+                         lambda: orig_details(drawdown))
+
     def drawdown_details(drawdown):
-        try:
-            key = _frame_key(drawdown)
-        except (TypeError, ValueError, AttributeError):
-            return orig_details(drawdown)
-        if key not in memo:
-            memo[key] = orig_details(drawdown)
-        return memo[key].copy()
+        if isinstance(drawdown, pd.DataFrame):   # quantstats: per column, then concatenated
+            return safe_concat({col: series_details(drawdown[col])
+                                for col in drawdown.columns}, axis=1)
+        if isinstance(drawdown, pd.Series):
+            return series_details(drawdown)
+        return orig_details(drawdown)
+
+    def aggregate_returns(returns, period=None, compounded=True):
+        if not isinstance(returns, (pd.Series, pd.DataFrame)) or period is None \
+                or "day" in period:
+            return orig_aggregate(returns, period, compounded)
+        return _remember(_AGGREGATES, (_frame_key(returns), period, bool(compounded)),
+                         lambda: orig_aggregate(returns, period, compounded))
+
+    def comp(returns):
+        if isinstance(returns, pd.Series) and returns.dtype == np.float64:
+            return _comp(returns.to_numpy())
+        if isinstance(returns, pd.DataFrame) and len(returns.columns) \
+                and all(t == np.float64 for t in returns.dtypes):
+            return pd.Series([_comp(returns.iloc[:, k].to_numpy())
+                              for k in range(len(returns.columns))],
+                             index=returns.columns, dtype=np.float64)
+        return orig_comp(returns)
+
+    def prepare_benchmark(benchmark=None, period="max", rf=0.0, prepare_returns=True):
+        if isinstance(period, pd.DatetimeIndex) and isinstance(benchmark, pd.Series) \
+                and _same_dates(period, benchmark.index):
+            period = "max"   # quantstats' set comparison finds nothing to align
+        return orig_prepare(benchmark, period, rf, prepare_returns)
 
     plt.savefig = savefig
+    qstats.comp = comp
+    qutils._prepare_benchmark = prepare_benchmark
     qstats.drawdown_details = drawdown_details
+    qutils.aggregate_returns = aggregate_returns
+    for name, original in orig_plots.items():
+        setattr(qplots, name, _not_drawn(original))
     try:
         yield
     finally:
         plt.savefig = orig_savefig
+        qstats.comp = orig_comp
+        qutils._prepare_benchmark = orig_prepare
         qstats.drawdown_details = orig_details
+        qutils.aggregate_returns = orig_aggregate
+        for name, original in orig_plots.items():
+            setattr(qplots, name, original)

@@ -12,6 +12,10 @@
   "Max DD Period Start/End" become "Max DD Peak"/"Max DD Recovered" and the "Worst 10
   Drawdowns" table lists peak, recovery, depth and calendar days peak → recovery (quantstats
   dates by the first and last day under water and calls the latter "Recovered").
+* **Spliced history** (``job.splices``): a note under the heading names each splice (sleeve,
+  fund, index, cost, splice date, tracking difference over the overlap); the corrected charts
+  mark the spliced years and months (:mod:`engine.report.tearsheet_splices`, which also shades
+  quantstats' own time-series charts while they render).
 * **Title**: the page ``<title>`` names the strategy and the period; the heading shows the period
   once (quantstats appends it to the title it is given, so it is given the strategy name only —
   see :func:`engine.report.tearsheet.quantstats_inputs`).
@@ -26,6 +30,7 @@ import pandas as pd
 
 from engine.metrics.drawdowns import drawdown_periods
 from engine.report import tearsheet_charts as charts
+from engine.report.tearsheet_splices import splice_note_html
 
 if TYPE_CHECKING:
     from engine.report.tearsheet import TearsheetJob
@@ -128,8 +133,13 @@ def fix_tearsheet_html(text: str, job: TearsheetJob) -> str:
         text = set_row(text, "Treynor Ratio",
                        ["-", "-" if pd.isna(value) else f"{value * 100:.2f}%"])
     text = replace_chart(text, "log_returns", charts.log_returns_svg(returns, bench))
-    text = replace_chart(text, "eoy_returns", charts.eoy_svg(returns, bench))
+    spans = tuple(job.splices or ())
+    text = replace_chart(text, "eoy_returns", charts.eoy_svg(returns, bench, spans))
     text = replace_chart(text, "monthly_heatmap",
-                         charts.monthly_heatmap_svg(returns, job.strategy))
+                         charts.monthly_heatmap_svg(returns, job.strategy, spans))
     text = text.replace("</head>", PHONE_CSS + "</head>", 1)
+    if spans:  # under the heading, before the first chart
+        note = splice_note_html(spans)
+        text = re.sub(r"(</h4>\s*)(<hr>)", lambda m: m.group(1) + note + m.group(2), text,
+                      count=1)
     return _fix_drawdowns(text, [returns] if bench is None else [bench, returns])

@@ -7,15 +7,24 @@ Sharpe Ratio of the best, the Probability of Backtest Overfitting (CSCV) and a w
 writes ``results/<name>-sweep/``. Modules: ``grid`` (parsing, validation), ``combos`` (the
 params' cross-field rules over every combination), ``problem`` (arrays
 per signal group), ``fused`` (the kernel), ``dask`` (chunks on a cluster), ``overfit`` and
-``walkforward`` (the statistics), ``stats``, ``api``, ``output``, ``page``, ``cli``,
+``walkforward`` (the statistics), ``stats``, ``ranking``, ``api``, ``output``, ``page``, ``cli``,
 ``bench_c`` (Task C of the benchmark).
 """
 from __future__ import annotations
 
-from engine.sweep.api import SweepResult, run_sweep
-from engine.sweep.grid import Grid, build_grid
-from engine.sweep.overfit import deflated_sharpe_ratio, expected_max_sharpe, pbo_cscv
-from engine.sweep.walkforward import walk_forward
+import importlib
+from typing import Any
 
-__all__ = ["Grid", "SweepResult", "build_grid", "deflated_sharpe_ratio", "expected_max_sharpe",
-           "pbo_cscv", "run_sweep", "walk_forward"]
+#: public name → the module that defines it; imported on first use (PEP 562), so that
+#: ``rowboat sweep --help`` or a bad option does not first load numba and the fused kernel
+_PUBLIC = {"SweepResult": "api", "run_sweep": "api", "Grid": "grid", "build_grid": "grid",
+           "deflated_sharpe_ratio": "overfit", "expected_max_sharpe": "overfit",
+           "pbo_cscv": "overfit", "walk_forward": "walkforward"}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'engine.sweep' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"engine.sweep.{_PUBLIC[name]}"), name)

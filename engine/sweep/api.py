@@ -15,6 +15,7 @@ run's name, else ``<out>/<run name>-<strategy>-sweep/``.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import time
@@ -31,6 +32,7 @@ from engine.metrics import nb
 from engine.sweep.fused import REBALANCES, ChunkResult, N_COLS, run_chunk, run_variants
 from engine.sweep.grid import GridSpec
 from engine.sweep.problem import SweepProblem, grid_for, prepare, resolve_strategy
+from engine.sweep.ranking import RANK_METRICS, check_rank_by, ranked  # noqa: F401 (re-exported)
 from engine.sweep.stats import StatsOptions, SweepStats, sweep_statistics
 
 #: metric columns of variants.parquet: name → kernel slot (dates become Timestamps)
@@ -47,9 +49,6 @@ TRADING_COLS = {"turnover_per_year": nb.TURNOVER, "costs_per_year": nb.COSTS,
 DATE_COLS = {"max_dd_peak": nb.DD_PEAK, "max_dd_start": nb.DD_START,
              "max_dd_trough": nb.DD_TROUGH, "max_dd_end": nb.DD_END,
              "max_dd_recovery": nb.DD_RECOVERY}
-#: metrics the top list, the best variant and the heat maps can rank by (higher is better); the
-#: overfitting statistics (DSR, PBO, walk-forward) always rank by Sharpe on excess returns
-RANK_METRICS = ("sharpe", "sortino", "calmar", "cagr")
 METRIC_ORDER = ("cagr", "volatility", "sharpe", "sortino", "max_drawdown", "max_dd_peak",
                 "max_dd_start", "max_dd_trough", "max_dd_end", "max_dd_recovery", "calmar",
                 "total_return", "days", "skew", "kurtosis", "turnover_per_year",
@@ -107,8 +106,9 @@ def folder_name(run_name: str, strategy: str) -> str:
 
 def size_estimate(n_variants: int, top: int) -> int:
     """Bytes a sweep folder needs, roughly: ~200 bytes per variant in variants.parquet, the top
-    variants' daily returns, a 2 MB page; doubled for safety."""
-    return int(2 * (2 * 1024 * 1024 + 200 * n_variants + 60_000 * top))
+    variants' daily returns, a 6 MB page (5 MB of it the inlined plotly.js); doubled for
+    safety."""
+    return int(2 * (6 * 1024 * 1024 + 200 * n_variants + 60_000 * top))
 
 
 def default_chunk(n_variants: int) -> int:
@@ -152,20 +152,6 @@ def execute(problem: SweepProblem, *, scheduler: str | None = None, chunk: int |
         for start, stop in parts:
             done(run_chunk(problem, start, stop))
     return metrics, monthly
-
-
-def ranked(score: np.ndarray) -> np.ndarray:
-    """Variant numbers by ``score`` (e.g. Sharpe), highest first; NaN last; ties by variant
-    number."""
-    key = np.where(np.isnan(score), -np.inf, score)
-    return np.lexsort((np.arange(score.size), -key))
-
-
-def check_rank_by(rank_by: str) -> str:
-    if rank_by not in RANK_METRICS:
-        raise ConfigError(f"--rank-by {rank_by}: not a ranking metric; use one of "
-                          f"{', '.join(RANK_METRICS)}")
-    return rank_by
 
 
 def variants_frame(problem: SweepProblem, metrics: np.ndarray) -> pd.DataFrame:
@@ -224,7 +210,6 @@ def run_sweep(config: str | Path | Any, *, strategy: str, grid: GridSpec = None,
     input."""
     from engine.config import load_config
     from engine.experiment import load_experiment
-    from engine.report.terminal import progress as progress_bar
     from engine.report.writer import check_target
 
     t0 = time.perf_counter()
@@ -251,19 +236,21 @@ def run_sweep(config: str | Path | Any, *, strategy: str, grid: GridSpec = None,
     sweep_grid = grid_for(cfg, strategy, grid, yes=yes)     # a bad grid fails before any work
     if write:                                               # room for it, before any work
         check_target(target, force=force, need_bytes=size_estimate(sweep_grid.n_variants, top))
-    with progress_bar(enabled=progress) as bar:
-        task = bar.add_task("data, signals", total=None)
+    with _progress(progress) as bar:
+        task = bar.add_task("data, signals", total=None) if bar is not None else None
         exp = load_experiment(cfg, data=data, start=start, end=end)
         timings["experiment"] = time.perf_counter() - t0
         t = time.perf_counter()
         problem = prepare(exp, strategy, sweep_grid)
         timings["prepare"] = time.perf_counter() - t
-        bar.update(task, total=1, completed=1)
+        if bar is not None:
+            bar.update(task, total=1, completed=1)
         t = time.perf_counter()
         metrics, monthly = execute(problem, scheduler=scheduler, chunk=chunk, bar=bar)
         timings["variants"] = time.perf_counter() - t
     result = finish(problem, metrics, monthly, top=top, options=options, timings=timings,
                     scheduler=scheduler, rank_by=rank_by)
+    del metrics                         # (V, N_COLS): its columns are in result.variants now
     import dataclasses
 
     from engine.sweep.reference import reference_rows
@@ -277,6 +264,14 @@ def run_sweep(config: str | Path | Any, *, strategy: str, grid: GridSpec = None,
         result = _with_path(result, path)
     timings["total"] = time.perf_counter() - t0
     return result
+
+
+def _progress(enabled: bool) -> Any:
+    """rich's progress bar on stderr; when quiet, a context giving None (no rich import)."""
+    if not enabled:
+        return contextlib.nullcontext(None)
+    from engine.report.terminal import progress
+    return progress(enabled=True)
 
 
 def _with_path(result: SweepResult, path: Path) -> SweepResult:

@@ -224,11 +224,13 @@ class Grid:
 
     def frame(self) -> pd.DataFrame:
         """One row per variant (index ``variant``), one column per swept parameter."""
-        codes = self.codes()
+        # one index array per parameter (no (V, n_swept) stack: a million variants of eight
+        # parameters would hold 64 MB more)
+        codes = np.unravel_index(np.arange(self.n_variants), self.shape) if self.names else ()
         cols = {}
         for k, (n, vals) in enumerate(zip(self.names, self.values)):
             arr = np.asarray(vals, dtype=object if isinstance(vals[0], str) else None)
-            cols[n] = arr[codes[:, k]]
+            cols[n] = arr[codes[k]]
         return pd.DataFrame(cols, index=pd.RangeIndex(self.n_variants, name="variant"))
 
     def describe(self) -> str:

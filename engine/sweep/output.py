@@ -16,10 +16,23 @@ import pyarrow.parquet as pq
 from engine.report.writer import (METRICS_FLOAT, atomic_folder, write_csv, write_manifest)
 
 
-def write_parquet(frame: Any, path: Path) -> None:
-    """A DataFrame (its index as a column) → Parquet, deterministic bytes."""
-    table = pa.Table.from_pandas(frame.reset_index(), preserve_index=False)
-    pq.write_table(table, path, compression="zstd", write_statistics=False)
+#: rows per Parquet row group: a large sweep's table is converted and written this many rows at
+#: a time (one group, the same bytes as a single write, up to this size)
+ROW_GROUP = 100_000
+
+
+def write_parquet(frame: Any, path: Path, row_group: int = ROW_GROUP) -> None:
+    """A DataFrame (its index as a column) → Parquet, deterministic bytes; ``row_group`` rows
+    at a time, so that no Arrow copy of a large table exists at once."""
+    head = pa.Table.from_pandas(frame.iloc[:row_group].reset_index(), preserve_index=False)
+    with pq.ParquetWriter(path, head.schema, compression="zstd",
+                          write_statistics=False) as writer:
+        writer.write_table(head, row_group_size=row_group)
+        for lo in range(row_group, len(frame), row_group):
+            part = frame.iloc[lo:lo + row_group].reset_index()
+            writer.write_table(pa.Table.from_pandas(part, schema=head.schema,
+                                                    preserve_index=False),
+                               row_group_size=row_group)
 
 
 def write_folder(result: Any, exp: Any, target: Path, *, force: bool = False,

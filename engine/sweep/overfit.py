@@ -37,11 +37,16 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 from numba import njit, prange
 
 EULER_GAMMA = 0.5772156649015329
+#: the standard normal from the standard library, not scipy.stats (whose import alone costs a
+#: sweep ~1.5 s): quantiles by ``inv_cdf`` (Wichura's AS241, ~1e-16), see :func:`normal_cdf`
+STANDARD_NORMAL = NormalDist()
+_SQRT_HALF = 0.7071067811865476
 
 
 # ---------------------------------------------------------------------------- Deflated Sharpe
@@ -53,20 +58,29 @@ def effective_trials(returns: np.ndarray) -> float:
     computed without the N × N matrix: with z the rows standardised (ddof = 1),
     Σ_{i≠j} ρ_ij = ‖Σ_i z_i‖² / (T − 1) − n. ρ̄ is clipped to [0, 1], so 1 ≤ N̂ ≤ N. Trials
     with constant returns cannot be correlated; they count at the average (in N, not in ρ̄).
+
+    One pass over the rows as they are (a sweep's float32 (V, M) matrix is read in place, in
+    float64 arithmetic): memory O(T), not a V × T copy (:mod:`engine.sweep.moments`).
     """
-    x = np.asarray(returns, dtype=np.float64)
+    from engine.sweep.moments import N_ITEMS, standardized_sums_nb
+
+    x = np.asarray(returns)
     if x.ndim != 2 or x.shape[0] < 1:
         raise ValueError("returns must be a 2-D array (trials × periods)")
+    if x.dtype not in (np.float32, np.float64):
+        x = x.astype(np.float64)
+    x = np.ascontiguousarray(x)
     n_all, t = x.shape
     if n_all == 1 or t < 2:
         return float(n_all)
-    sd = x.std(axis=1, ddof=1)
-    ok = np.isfinite(sd) & (sd > 0)
-    n = int(ok.sum())
+    items = min(N_ITEMS, n_all)
+    colsum = np.zeros((items, t))
+    counts = np.zeros(items, dtype=np.int64)
+    standardized_sums_nb(x, colsum, counts)
+    n = int(counts.sum())
     if n < 2:
-        return 1.0 if n_all > 0 and n == 0 else float(n_all)
-    z = (x[ok] - x[ok].mean(axis=1, keepdims=True)) / sd[ok, None]
-    total = float(np.sum(z.sum(axis=0) ** 2)) / (t - 1)
+        return 1.0 if n == 0 else float(n_all)
+    total = float(np.sum(colsum.sum(axis=0) ** 2)) / (t - 1)
     rho = (total - n) / (n * (n - 1))
     rho = min(max(rho, 0.0), 1.0)
     return float(rho + (1.0 - rho) * n_all)
@@ -83,11 +97,21 @@ def expected_max_sharpe(n_trials: float, sr_std: float) -> float:
         raise ValueError("n_trials must be at least 1")
     if n_trials == 1 or not sr_std > 0:
         return 0.0
-    from scipy import stats     # here, not at import: scipy.stats takes ~0.3 s to import
-
-    z1 = stats.norm.ppf(1.0 - 1.0 / n_trials)
-    z2 = stats.norm.ppf(1.0 - 1.0 / (n_trials * math.e))
+    z1 = _normal_quantile(1.0 - 1.0 / n_trials)
+    z2 = _normal_quantile(1.0 - 1.0 / (n_trials * math.e))
     return float(sr_std * ((1.0 - EULER_GAMMA) * z1 + EULER_GAMMA * z2))
+
+
+def _normal_quantile(p: float) -> float:
+    """Φ⁻¹(p) for 0 < p ≤ 1 (+inf at 1, as scipy's ``norm.ppf``: N beyond ~1e16 trials)."""
+    return math.inf if p >= 1.0 else STANDARD_NORMAL.inv_cdf(p)
+
+
+def normal_cdf(x: float) -> float:
+    """Φ(x) = erfc(−x/√2)/2, as scipy's ``norm.cdf`` (Cephes ``ndtr``) computes it: full relative
+    precision in the lower tail too (``NormalDist.cdf`` goes through erf and reaches 0 at −8.3).
+    Equal to scipy's to 1e-12 relative (a test checks it)."""
+    return 0.5 * math.erfc(-x * _SQRT_HALF)
 
 
 def probabilistic_sharpe_ratio(sharpe: float, benchmark: float, n_obs: int, skew: float,
@@ -98,9 +122,7 @@ def probabilistic_sharpe_ratio(sharpe: float, benchmark: float, n_obs: int, skew
     adj = 1.0 - skew * sharpe + (kurtosis - 1.0) / 4.0 * sharpe ** 2
     if n_obs < 2 or not adj > 0:
         return float("nan")
-    from scipy import stats
-
-    return float(stats.norm.cdf((sharpe - benchmark) * math.sqrt(n_obs - 1) / math.sqrt(adj)))
+    return normal_cdf((sharpe - benchmark) * math.sqrt(n_obs - 1) / math.sqrt(adj))
 
 
 def sample_moments(x: np.ndarray) -> tuple[float, float, float, float]:
@@ -263,92 +285,6 @@ def _block_sums_nb(rows: np.ndarray, pick: np.ndarray, n_blocks: int, block_len:
             s2[b, j] = q
 
 
-@njit(cache=True, nogil=True)
-def _half_sharpe_nb(s1: np.ndarray, s2: np.ndarray, blocks: np.ndarray, count: int,
-                    center: np.ndarray, a: np.ndarray, q: np.ndarray, out: np.ndarray) -> None:
-    """Per-period Sharpe of each trial over the given blocks; −inf where undefined (no spread).
-    ``a`` and ``q`` are scratch (n,): the blocks are added trial-wise, one block row at a time
-    (contiguous, SIMD), in the blocks' order."""
-    n = s1.shape[1]
-    for j in range(n):
-        a[j] = 0.0
-        q[j] = 0.0
-    for k in range(blocks.size):
-        b = blocks[k]
-        for j in range(n):
-            a[j] += s1[b, j]
-            q[j] += s2[b, j]
-    for j in range(n):
-        var = (q[j] - a[j] * a[j] / count) / (count - 1)
-        if var > 0.0:
-            out[j] = (center[j] + a[j] / count) / np.sqrt(var)
-        else:
-            out[j] = -np.inf
-
-
-@njit(cache=True, nogil=True)
-def _winner_rank_nb(train: np.ndarray, test: np.ndarray, weight: np.ndarray) -> tuple[int, float]:
-    """IS winner (first argmax of ``train``) and its average rank (1-based) in ``test``, each
-    trial counted ``weight`` times (its number of identical copies)."""
-    best = 0
-    for j in range(1, train.size):
-        if train[j] > train[best]:
-            best = j
-    v = test[best]
-    less = 0
-    equal = 0
-    for j in range(test.size):
-        if test[j] < v:
-            less += weight[j]
-        elif test[j] == v:
-            equal += weight[j]
-    return best, less + (equal + 1) / 2.0
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def _cscv_nb(s1: np.ndarray, s2: np.ndarray, center: np.ndarray, combos: np.ndarray,
-             block_len: int, weight: np.ndarray, n_total_trials: int, rank_out: np.ndarray,
-             best_out: np.ndarray, is_out: np.ndarray, oos_out: np.ndarray) -> None:
-    """Fill per-combination results. ``combos`` holds the first half of the combinations in
-    lexicographic order (those containing block 0); combination c's complement is C − 1 − c."""
-    n_half, half = combos.shape
-    n_blocks = 2 * half
-    n_total = 2 * n_half
-    n = s1.shape[1]
-    count = half * block_len
-    n_chunks = min(n_half, 64)
-    for ch in prange(n_chunks):
-        perf_a = np.empty(n)
-        perf_b = np.empty(n)
-        a = np.empty(n)
-        q = np.empty(n)
-        other = np.empty(half, dtype=np.int64)
-        for c in range(ch, n_half, n_chunks):
-            chosen = combos[c]
-            k = 0
-            for b in range(n_blocks):
-                found = False
-                for i in range(half):
-                    if chosen[i] == b:
-                        found = True
-                if not found:
-                    other[k] = b
-                    k += 1
-            _half_sharpe_nb(s1, s2, chosen, count, center, a, q, perf_a)
-            _half_sharpe_nb(s1, s2, other, count, center, a, q, perf_b)
-            best, rank = _winner_rank_nb(perf_a, perf_b, weight)
-            rank_out[c] = rank / (n_total_trials + 1.0)
-            best_out[c] = best
-            is_out[c] = perf_a[best]
-            oos_out[c] = perf_b[best]
-            m = n_total - 1 - c
-            best, rank = _winner_rank_nb(perf_b, perf_a, weight)
-            rank_out[m] = rank / (n_total_trials + 1.0)
-            best_out[m] = best
-            is_out[m] = perf_b[best]
-            oos_out[m] = perf_a[best]
-
-
 @njit(cache=True, nogil=True, parallel=True)
 def _row_hash_nb(bits: np.ndarray, out: np.ndarray) -> None:
     """FNV-1a-style 64-bit hash of each row of ``bits`` (V, M) uint32."""
@@ -421,6 +357,17 @@ def pbo_cscv_distinct(trials: np.ndarray, n_blocks: int = 16) -> PBO:
     return _pbo(x, first, copies, n_blocks)
 
 
+def pbo_over_rows(trials: np.ndarray, pick: np.ndarray, copies: np.ndarray,
+                  n_blocks: int = 16) -> PBO:
+    """:func:`pbo_cscv_distinct` with the distinct rows already found (``pick``, ``copies``
+    from :func:`distinct_rows`)."""
+    x = np.asarray(trials)
+    if x.ndim != 2:
+        raise ValueError("trials must be a 2-D array: rows are trials, columns are periods")
+    return _pbo(x, np.asarray(pick, dtype=np.int64), np.asarray(copies, dtype=np.int64),
+                n_blocks)
+
+
 def _pbo(rows: np.ndarray, pick: np.ndarray, weight: np.ndarray, n_blocks: int) -> PBO:
     """PBO over trials ``rows[pick]`` (periods along each row), trial j counted weight[j] times;
     ``is_best`` as row numbers."""
@@ -445,9 +392,49 @@ def _pbo(rows: np.ndarray, pick: np.ndarray, weight: np.ndarray, n_blocks: int) 
     best = np.empty(c, dtype=np.int64)
     is_perf = np.empty(c)
     oos_perf = np.empty(c)
-    _cscv_nb(s1, s2, center, first, block_len, weight, n_trials, rank, best, is_perf, oos_perf)
+    _cscv(s1, s2, center, first, half * block_len, weight, n_trials, rank, best, is_perf,
+          oos_perf)
     best = pick[best]
     logits = np.log(rank / (1.0 - rank))
     return PBO(pbo=float(np.mean(logits <= 0.0)), logits=logits, oos_rank=rank, is_best=best,
                is_perf=is_perf, oos_perf=oos_perf, n_blocks=n_blocks, n_trials=n_trials,
                n_obs=block_len * n_blocks)
+
+
+def _cscv(s1: np.ndarray, s2: np.ndarray, center: np.ndarray, first: np.ndarray, count: int,
+          weight: np.ndarray, n_total_trials: int, rank_out: np.ndarray, best_out: np.ndarray,
+          is_out: np.ndarray, oos_out: np.ndarray) -> None:
+    """Per-split results from the per-block sums (S, n) of n trials. ``first`` holds the first
+    half of the splits in lexicographic order (those with block 0 in sample); split c's mirror
+    is C − 1 − c. Two tiled passes (:mod:`engine.sweep.moments`): the in-sample winners (first
+    argmax), then their out-of-sample ranks (ties averaged, trials weighted by their copies)."""
+    from engine.sweep.moments import (N_ITEMS, cscv_ranks_nb, cscv_winners_nb,
+                                      half_sharpe_nb)
+
+    n_half, half = first.shape
+    n_total = 2 * n_half
+    blocks = np.arange(2 * half)
+    other = np.ascontiguousarray(np.array([np.setdiff1d(blocks, row) for row in first],
+                                          dtype=np.int64).reshape(n_half, half))
+    items = max(1, min(N_ITEMS, s1.shape[1]))
+    val = np.empty((items, n_total))
+    idx = np.empty((items, n_total), dtype=np.int64)
+    cscv_winners_nb(s1, s2, center, first, other, count, val, idx)
+    best_val, best = val[0].copy(), idx[0].copy()     # item 0 holds trial 0
+    for i in range(1, items):                          # first argmax: strictly greater wins
+        better = val[i] > best_val
+        best_val[better] = val[i][better]
+        best[better] = idx[i][better]
+    train = np.concatenate([first, other[::-1]])       # split d's in-sample blocks …
+    test = np.concatenate([other, first[::-1]])        # … and out-of-sample ones
+    value = np.array([half_sharpe_nb(s1, s2, test[d], count, center, best[d])
+                      for d in range(n_total)])
+    less = np.empty((items, n_total), dtype=np.int64)
+    equal = np.empty((items, n_total), dtype=np.int64)
+    cscv_ranks_nb(s1, s2, center, first, other, count, weight, value, less, equal)
+    rank = less.sum(axis=0) + (equal.sum(axis=0) + 1) / 2.0
+    rank_out[:] = rank / (n_total_trials + 1.0)
+    best_out[:] = best
+    is_out[:] = np.array([half_sharpe_nb(s1, s2, train[d], count, center, best[d])
+                          for d in range(n_total)])
+    oos_out[:] = value

@@ -1,5 +1,6 @@
-"""The sweep's ``index.html``: one self-contained page in the reports' style (no script, no
-request). Sections: summary, top variants, heat maps over every pair of swept parameters (the
+"""The sweep's ``index.html``: one self-contained page in the reports' style (no request; its
+charts are Plotly figures the browser draws from the page's JSON block with the inlined
+plotly.js, as on the run page). Sections: summary, top variants, heat maps over every pair of swept parameters (the
 others at the best variant's values) — all three by the ranking metric (``--rank-by``: Sharpe
 unless sortino, calmar or cagr is asked for) — the Deflated Sharpe Ratio, PBO by CSCV (logit
 histogram), walk-forward (equity vs the in-sample best, folds), notes. The statistics always
@@ -14,10 +15,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.report.page import Section, bp, cards, chart, day, document, esc, num, pct, pp
+from engine.report.page import Section, bp, cards, day, document, esc, num, pct, pp
+from engine.report.plotly_embed import data_block, figure_div, scripts
 from engine.sweep import page_charts as charts
 
+#: a chart's figure dict by its id (filled by the sections, drawn by the page script)
+Figures = dict[str, dict[str, Any]]
+
 SQRT12 = math.sqrt(12.0)
+#: values per heat-map axis, at most (a parameter with more is thinned, see :func:`heat_values`)
+HEAT_MAX = 40
 #: --rank-by metric → (its name on the page, how a value is shown)
 RANKS = {"sharpe": ("Sharpe ratio", num), "sortino": ("Sortino ratio", num),
          "calmar": ("Calmar ratio", num), "cagr": ("CAGR", pct)}
@@ -124,11 +131,12 @@ def top_section(result: Any) -> Section:
                             "ref", f"<b>{esc(ref)}</b>", "", *[""] * len(names),
                             *_metric_cells(r))) + "</tr>")
     groups = distinct_top(v, ranked(v[col].to_numpy()), len(result.top))
-    codes = p.grid.frame() if names else None
+    values = [np.asarray(vals, dtype=object) for vals in p.grid.values]
     for rank, g in enumerate(groups, start=1):
         r = v.loc[g.variant]
-        params = [_param_cell(p.grid, k, codes.loc[g.members, n].to_numpy())
-                  for k, n in enumerate(names)] if names else []
+        codes = p.grid.codes(g.members)         # the members' params only, not every variant's
+        params = [_param_cell(p.grid, k, values[k][codes[:, k]])
+                  for k in range(len(names))]
         same = "1" if g.count == 1 else f"<b>×{g.count:,}</b>"
         cells = [str(rank), f"#{g.variant}", same, *params, *_metric_cells(r)]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
@@ -173,22 +181,23 @@ def heatmap_section(result: Any) -> Section | None:
     if not pairs:
         pairs = [(dims[0], None)]
     parts, uniform = [], []
+    shown = {k: heat_values(grid.shape[k], int(best_codes[k])) for k in dims}
     for a, b in pairs:
-        rows = grid.values[a]
-        cols = grid.values[b] if b is not None else (label,)
-        vals = np.empty((len(rows), len(cols)))
-        for i in range(len(rows)):
-            for j in range(len(cols)):
-                codes = best_codes.copy()
-                codes[a] = i
-                if b is not None:
-                    codes[b] = j
-                vals[i, j] = score[np.ravel_multi_index(tuple(codes), grid.shape)]
+        ri = shown[a]
+        ci = shown[b] if b is not None else np.zeros(1, dtype=np.int64)
+        rows = [grid.values[a][i] for i in ri]
+        cols = [grid.values[b][j] for j in ci] if b is not None else (label,)
+        codes = np.repeat(best_codes[None, :], ri.size * ci.size, axis=0)
+        codes[:, a] = np.repeat(ri, ci.size)
+        if b is not None:
+            codes[:, b] = np.tile(ci, ri.size)
+        vals = score[np.ravel_multi_index(tuple(codes.T), grid.shape)].reshape(ri.size, ci.size)
         title = (f"{grid.names[a]} × {grid.names[b]}" if b is not None else grid.names[a])
         if is_uniform(vals):
             uniform.append(title)
             continue
-        star = (int(best_codes[a]), int(best_codes[b]) if b is not None else 0)
+        star = (int(np.flatnonzero(ri == best_codes[a])[0]),
+                int(np.flatnonzero(ci == best_codes[b])[0]) if b is not None else 0)
         fixed = [f"{grid.names[k]}={grid.values[k][best_codes[k]]}" for k in range(len(grid.names))
                  if k not in (a, b)]
         parts.append(f'<div class="heatmap"><h3>{esc(title)}</h3>'
@@ -203,6 +212,11 @@ def heatmap_section(result: Any) -> Section | None:
             f"every table (from {fmt(lo)}, the 2nd percentile of all variants, to the best, "
             f"{fmt(hi)}). A lone bright cell in a dim table is a warning sign; a broad plateau is "
             "what a robust rule looks like.")
+    thinned = [grid.names[k] for k in dims if shown[k].size < grid.shape[k]]
+    if thinned:
+        note += (f" {', '.join(thinned)}: more than {HEAT_MAX} values, so the tables show "
+                 f"{HEAT_MAX} evenly spaced ones (first and last included) and the best's; "
+                 "variants.parquet holds every variant.")
     if uniform:
         note += (f" Not drawn, every cell being the same {label} (those parameters change "
                  f"nothing at the best's other values): {', '.join(uniform)}.")
@@ -215,6 +229,17 @@ def heatmap_section(result: Any) -> Section | None:
     return Section("heatmaps", title, layout + "".join(parts) + "</div>", note)
 
 
+def heat_values(n: int, best: int, cap: int | None = None) -> np.ndarray:
+    """Positions of a parameter's ``n`` values a heat map shows: all of them up to ``cap``
+    (:data:`HEAT_MAX`), else ``cap`` evenly spaced ones (the first and the last included) and
+    the best variant's ``best`` — the same for the same grid, whatever the results."""
+    cap = HEAT_MAX if cap is None else cap
+    if n <= cap:
+        return np.arange(n, dtype=np.int64)
+    even = np.rint(np.linspace(0, n - 1, cap)).astype(np.int64)
+    return np.unique(np.r_[even, best]).astype(np.int64)
+
+
 def is_uniform(values: np.ndarray) -> bool:
     """True when every finite cell of a heat map is the same (to 1e-12 relative)."""
     finite = values[np.isfinite(values)]
@@ -224,7 +249,7 @@ def is_uniform(values: np.ndarray) -> bool:
     return hi - lo <= 1e-12 * max(abs(lo), abs(hi), 1e-300)
 
 
-def dsr_section(result: Any) -> Section:
+def dsr_section(result: Any, figs: Figures) -> Section:
     dsr = result.stats.dsr
     sharpe = result.variants["sharpe"].to_numpy()
     best = float(sharpe[result.stats.best])
@@ -247,7 +272,7 @@ def dsr_section(result: Any) -> Section:
     ]
     refs = result.references
     lines = {} if refs is None else {k: float(v) for k, v in refs.metrics["sharpe"].items()}
-    svg = charts.sharpe_histogram(sharpe, best, dsr.sr0_annual, lines)
+    figs["sharpe-hist"] = charts.sharpe_histogram(sharpe, best, dsr.sr0_annual, lines)
     note = ("Bailey & López de Prado (2014): SR0 is the Sharpe ratio the best of N skill-less "
             "variants reaches by luck, from N and the variance of the variants' Sharpe ratios; "
             "the DSR is the probability that the best variant's true Sharpe exceeds SR0, given "
@@ -256,10 +281,11 @@ def dsr_section(result: Any) -> Section:
             "correlation of the variants' monthly excess returns (as the paper suggests); the "
             "DSR counting every variant is the cautious bound beside it."
             + _on_sharpe(result, "The DSR, PBO and walk-forward"))
-    return Section("dsr", "Deflated Sharpe Ratio", cards(items) + chart(svg, "sharpe-hist"), note)
+    return Section("dsr", "Deflated Sharpe Ratio", cards(items)
+                   + figure_div("sharpe-hist", 320), note)
 
 
-def pbo_section(result: Any) -> Section:
+def pbo_section(result: Any, figs: Figures) -> Section:
     pbo = result.stats.pbo
     if pbo is None:
         why = [n for n in result.stats.notes if n.startswith("PBO")]
@@ -272,18 +298,25 @@ def pbo_section(result: Any) -> Section:
         ("IS best loses out of sample", esc(pct(pbo.prob_oos_loss))),
         ("Median logit", esc(num(float(np.median(pbo.logits))))),
     ]
-    svg = charts.pbo_charts(pbo.logits, pbo.is_perf * SQRT12, pbo.oos_perf * SQRT12, pbo.pbo)
+    figs["pbo-logits"] = charts.pbo_logits(pbo.logits, pbo.pbo)
+    figs["pbo-scatter"] = charts.pbo_scatter(pbo.is_perf * SQRT12, pbo.oos_perf * SQRT12)
+    # side by side on a wide screen, one above the other on a phone
+    pair = ('<div style="display:grid;grid-template-columns:repeat(auto-fill,'
+            'minmax(min(420px,100%),1fr));gap:4px 18px">'
+            + figure_div("pbo-logits", 340) + figure_div("pbo-scatter", 340) + "</div>")
     note = ("Combinatorially symmetric cross-validation (Bailey, Borwein, López de Prado & Zhu): "
             f"the monthly excess returns are cut into {pbo.n_blocks} blocks; for every choice of "
             "half of them as in-sample, the in-sample best variant is ranked among all variants "
             "out of sample. PBO is the share of splits where it lands at or below the median "
-            "(logit ≤ 0). About 50% means choosing the best in sample carried no information."
+            "(logit ≤ 0). About 50% means choosing the best in sample carried no information. "
+            f"Computed over the {result.stats.distinct_series:,} distinct monthly series, each "
+            "counted with its number of identical copies (the same result as over every "
+            "variant)."
             + _on_sharpe(result, "PBO and the walk-forward"))
-    return Section("pbo", "Probability of backtest overfitting", cards(items)
-                   + chart(svg, "pbo-logits"), note)
+    return Section("pbo", "Probability of backtest overfitting", cards(items) + pair, note)
 
 
-def walk_forward_section(result: Any) -> Section:
+def walk_forward_section(result: Any, figs: Figures) -> Section:
     wf = result.stats.walk_forward
     if wf is None:
         why = [n for n in result.stats.notes if n.startswith("walk-forward")]
@@ -303,7 +336,7 @@ def walk_forward_section(result: Any) -> Section:
         hold = refs.monthly[refs.benchmark].to_numpy()[span]
         cols[f"hold {refs.benchmark_name} (benchmark)"] = hold
     frame = pd.DataFrame(cols, index=months[span])
-    svg = charts.walk_forward_chart(frame)
+    figs["walk-forward-equity"] = charts.walk_forward_figure(frame, months[wf.start - 1])
     rows = []
     for k in range(wf.n_folds):
         a, s, e = wf.train_start[k], wf.test_start[k], wf.test_end[k]
@@ -345,8 +378,8 @@ def walk_forward_section(result: Any) -> Section:
             "variant that is best over the whole period — which no one could have known in "
             f"advance.{hold_note} Sharpe ratios from monthly excess returns, annualised."
             + _on_sharpe(result, "The walk-forward and the variant it is compared with"))
-    return Section("walk-forward", "Walk-forward", summary + chart(svg, "walk-forward-equity")
-                   + table, note)
+    return Section("walk-forward", "Walk-forward", summary
+                   + figure_div("walk-forward-equity", 400) + table, note)
 
 
 def _total(monthly: np.ndarray) -> float:
@@ -369,11 +402,14 @@ def notes_section(result: Any) -> Section | None:
 
 def sweep_page(result: Any) -> str:
     """The complete HTML page of a sweep result."""
-    sections = [s for s in (top_section(result), heatmap_section(result), dsr_section(result),
-                            pbo_section(result), walk_forward_section(result),
-                            notes_section(result)) if s is not None]
+    figs: Figures = {}
+    sections = [s for s in (top_section(result), heatmap_section(result),
+                            dsr_section(result, figs), pbo_section(result, figs),
+                            walk_forward_section(result, figs), notes_section(result))
+                if s is not None]
     footer = ("Files: <code>variants.parquet</code> (every variant), <code>best.csv</code>, "
               "<code>top_returns.parquet</code> (daily returns of the top variants), "
               "<code>manifest.json</code>. Made by rowboat; past results, synthetic or real, "
               "say nothing certain about the future.")
-    return document(f"Sweep: {result.problem.name}", header(result), sections, footer)
+    return document(f"Sweep: {result.problem.name}", header(result), sections, footer,
+                    scripts=data_block(figs, {}) + scripts() if figs else "")

@@ -8,7 +8,6 @@ the sweep itself still succeeds.
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -16,8 +15,8 @@ import numpy as np
 
 from engine.errors import ConfigError
 from engine.sweep.overfit import (PBO, DeflatedSharpe, deflated_sharpe_ratio, distinct_rows,
-                                  effective_trials, pbo_cscv_distinct)
-from engine.sweep.walkforward import WalkForward, walk_forward
+                                  effective_trials, pbo_over_rows)
+from engine.sweep.walkforward import WalkForward, walk_forward_rows
 
 
 @dataclass(frozen=True)
@@ -53,10 +52,13 @@ class SweepStats:
     distinct: int               #: number of distinct Sharpe ratios (distinct return streams)
     options: StatsOptions
     notes: tuple[str, ...]
+    #: distinct monthly excess-return series (PBO and the walk-forward run over these)
+    distinct_series: int = 0
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready summary (for manifest.json)."""
         out: dict[str, object] = {"best_variant": self.best, "distinct_results": self.distinct,
+                                  "distinct_monthly_series": self.distinct_series,
                                   "notes": list(self.notes),
                                   "options": {"pbo_blocks": self.options.pbo_blocks,
                                               "wf_train_months": self.options.wf_train,
@@ -118,6 +120,10 @@ def sweep_statistics(sharpe: np.ndarray, monthly_excess: np.ndarray, best_daily_
     else:
         notes.append("DSR skipped: the best variant has no Sharpe ratio")
     v, m = monthly_excess.shape
+    # the distinct monthly series (in order of first occurrence) and their numbers of copies:
+    # PBO and the walk-forward run over these, with the same results as over every variant
+    first, copies = (distinct_rows(monthly_excess) if m > 0 else
+                     (np.zeros(1, dtype=np.int64), np.full(1, v, dtype=np.int64)))
     pbo = None
     s = options.pbo_blocks
     if v < 2:
@@ -126,22 +132,19 @@ def sweep_statistics(sharpe: np.ndarray, monthly_excess: np.ndarray, best_daily_
         notes.append(f"PBO skipped: {m} months are too few for {s} blocks (need ≥ {2 * s}); "
                      f"pass --pbo-blocks {max(2, (m // 2) // 2 * 2)} or a longer period")
     else:
-        # over the distinct monthly series, each counted with its copies: the same numbers as
-        # over every variant, at the cost of the distinct ones
-        pbo = pbo_cscv_distinct(monthly_excess, s)
+        pbo = pbo_over_rows(monthly_excess, first, copies, s)
     wf = None
     if m < options.wf_train + 1:
         notes.append(f"walk-forward skipped: {m} months leave nothing to test after a "
                      f"{options.wf_train}-month in-sample window; pass a smaller --wf-train")
     else:
         # the first of equal Sharpe ratios wins: choosing among distinct series (in order of
-        # first occurrence) picks the same variant
-        first, _ = distinct_rows(monthly_excess)
-        wf = walk_forward(monthly_excess[first].T, options.wf_train, options.wf_test,
-                          anchored=options.wf_anchored)
-        wf = dataclasses.replace(wf, chosen=first[wf.chosen])
+        # first occurrence) picks the same variant; read a chunk of rows at a time
+        wf = walk_forward_rows(monthly_excess, first, options.wf_train, options.wf_test,
+                               anchored=options.wf_anchored)
     if distinct < v:
         notes.append(f"{v:,} variants give {distinct:,} distinct results (some parameters do "
                      "not change the decisions)")
     return SweepStats(dsr=dsr, pbo=pbo, walk_forward=wf, best=best, distinct=distinct,
+                      distinct_series=int(first.size),
                       options=options, notes=tuple(notes))

@@ -1,0 +1,87 @@
+"""The pieces of :func:`engine.report.tearsheet_fast.fast_quantstats` give exactly what the
+quantstats functions they stand in for give (the whole tearsheet's bytes are compared in
+tests/test_tearsheet_cache.py)."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("quantstats")
+
+from engine.report import tearsheet_fast as fast  # noqa: E402
+
+
+def _returns(seed: int, n: int = 800, nan: bool = False) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    idx = pd.bdate_range("2011-03-01", periods=n)
+    r = pd.DataFrame(rng.normal(3e-4, 0.012, (n, 2)), index=idx, columns=["bench", "rule"])
+    if nan:
+        r.iloc[rng.integers(0, n, 25), 1] = np.nan
+    return r
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("nan", [False, True])
+def test_comp_is_quantstats_comp_to_the_bit(seed: int, nan: bool) -> None:
+    import quantstats as qs
+
+    r = _returns(seed, nan=nan)
+    with fast.fast_quantstats():
+        assert qs.stats.comp.__module__ == fast.__name__        # patched in the block
+        series = [qs.stats.comp(r["rule"].iloc[:k]) for k in (0, 1, 17, 800)]
+        frame = qs.stats.comp(r)
+        monthly = r["rule"].resample("ME").apply(qs.stats.comp)
+    want = [r["rule"].iloc[:k].add(1).prod(axis=0) - 1 for k in (0, 1, 17, 800)]
+    assert [float(x).hex() for x in series] == [float(x).hex() for x in want]
+    pd.testing.assert_series_equal(frame, r.add(1).prod(axis=0) - 1, check_exact=True)
+    pd.testing.assert_series_equal(
+        monthly, r["rule"].resample("ME").apply(lambda s: s.add(1).prod(axis=0) - 1),
+        check_exact=True)
+
+
+def test_same_dates_is_quantstats_set_comparison() -> None:
+    idx = pd.bdate_range("2020-01-01", periods=50)
+    cases = [(idx, idx), (idx, idx[::-1]), (idx, idx[1:]), (idx, idx.append(idx[:3])),
+             (idx, idx.shift(1, freq="D")), (idx, pd.DatetimeIndex(idx.as_unit("s")))]
+    for a, b in cases:
+        if a.dtype == b.dtype:
+            assert fast._same_dates(a, b) == (set(a) == set(b))
+        else:           # another unit: left to quantstats' own comparison
+            assert not fast._same_dates(a, b)
+
+
+def test_memoised_results_are_copies_and_agree() -> None:
+    import quantstats as qs
+
+    r = _returns(7)
+    dd = qs.stats.to_drawdown_series(r)
+    plain_details = qs.stats.drawdown_details(dd)
+    plain_months = qs.utils.aggregate_returns(r, "month")
+    with fast.fast_quantstats():
+        first = qs.stats.drawdown_details(dd)
+        first.iloc[0, 0] = "changed by a caller"
+        again = qs.stats.drawdown_details(dd)
+        col = qs.stats.drawdown_details(dd["rule"])
+        months = qs.utils.aggregate_returns(r, "month")
+        months.iloc[0, 0] = 99.0
+        months_again = qs.utils.aggregate_returns(r, "month")
+    pd.testing.assert_frame_equal(again, plain_details)
+    pd.testing.assert_frame_equal(col, qs.stats.drawdown_details(dd["rule"]))
+    pd.testing.assert_frame_equal(months_again, plain_months, check_exact=True)
+
+
+def test_redrawn_charts_are_skipped_only_inside_the_report() -> None:
+    import quantstats as qs
+
+    r = _returns(2)["rule"]
+    with fast.fast_quantstats():
+        for name in fast.REDRAWN:
+            buf = io.BytesIO()
+            getattr(qs.plots, name)(r, savefig={"fname": buf, "format": "svg"}, show=False)
+            assert buf.getvalue() == fast.PLACEHOLDER
+        fig = qs.plots.log_returns(r, show=False)       # as tearsheet_charts calls it
+    assert fig is not None and len(fig.axes) >= 1
+    assert all(getattr(qs.plots, n).__module__ != fast.__name__ for n in fast.REDRAWN)
