@@ -8,8 +8,8 @@ it is chosen here, before any kernel compiles, and it names numba's cache folder
 load each other's machine code.
 
 Widths (doubles per variant batch), measured on task C's kernel (README "Performance"):
-AVX-512 → 16 (two 8-double vectors; 32 vector registers hold a batch's state), anything else
-→ 8 (two AVX2 vectors; 16 lanes spill more on 16 registers). Every width gives the same bits —
+AVX-512 → 16 (two 8-double vectors; 32 vector registers hold more of a batch's state), anything
+else → 8 (two AVX2 vectors: as fast as 16 on AMD Zen 3, with half the scratch per work item). Every width gives the same bits —
 each lane runs the scalar update's very operations. ``ROWBOAT_LANES`` = 4, 8 or 16 forces one
 (tests, comparisons).
 """
