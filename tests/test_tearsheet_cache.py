@@ -182,3 +182,49 @@ def test_render_cuts_keep_quantstats_bytes(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(tearsheet, "fast_quantstats", nullcontext)
     tearsheet.render(slow)
     assert fast.path.read_bytes() == slow.path.read_bytes()
+
+
+#: two runs with a pool of two workers; prints, per run, whether the pool was stopped as soon
+#: as every tearsheet was found in the cache and whether its workers were gone when the page
+#: was in place
+POOL_SCRIPT = textwrap.dedent("""
+    import json, sys
+    from engine.report import run as run_mod
+    from engine.report.run import run_config
+    stopped, gone = [], []
+    real_stop = run_mod.stop_pool
+    def stop(pool):
+        stopped.append(pool is not None)
+        real_stop(pool)
+    run_mod.stop_pool = stop
+    real_start = run_mod.start_pool
+    pools = []
+    def start(workers):
+        pools.append(real_start(workers))
+        return pools[-1]
+    run_mod.start_pool = start
+    def ready(out):
+        procs = list((getattr(pools[-1], "_processes", None) or {}).values())
+        gone.append(bool(procs) is False or not any(p.is_alive() for p in procs))
+    for _ in range(2):
+        stopped.clear()
+        run_config(sys.argv[1], out=sys.argv[2], force=True, tearsheets=True, workers=2,
+                   show_progress=False, on_ready=ready)
+        print(json.dumps({"stopped": list(stopped), "gone": gone[-1]}))
+""")
+
+
+@pytest.mark.slow
+def test_workers_stop_when_every_tearsheet_is_cached(tmp_path: Path) -> None:
+    """A rerun with nothing changed does not wait for its tearsheet workers to finish importing
+    quantstats: they are stopped as soon as the cache has every tearsheet."""
+    cfg = tmp_path / "cached.toml"
+    cfg.write_text(CONFIG, encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(ROOT),
+               **{tearsheet_cache.CACHE_ENV: str(tmp_path / "cache")})
+    proc = subprocess.run([sys.executable, "-c", POOL_SCRIPT, str(cfg), str(tmp_path / "o")],
+                          env=env, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    cold, warm = (json.loads(line) for line in proc.stdout.strip().splitlines()[-2:])
+    assert cold == {"stopped": [], "gone": False}      # the workers render the tearsheets
+    assert warm == {"stopped": [True], "gone": True}   # nothing to render: stopped at once

@@ -85,3 +85,29 @@ def test_redrawn_charts_are_skipped_only_inside_the_report() -> None:
         fig = qs.plots.log_returns(r, show=False)       # as tearsheet_charts calls it
     assert fig is not None and len(fig.axes) >= 1
     assert all(getattr(qs.plots, n).__module__ != fast.__name__ for n in fast.REDRAWN)
+
+
+def test_text_sizes_are_the_renderers_own() -> None:
+    """Sizes shared across a tearsheet's figures are what each kind of renderer measures (two
+    dpi, Agg and SVG, a new renderer of a kind already seen)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import matplotlib.text as mtext
+    from matplotlib.backends.backend_svg import RendererSVG
+    from matplotlib.font_manager import FontProperties
+
+    figs = [plt.figure(dpi=100), plt.figure(dpi=72), plt.figure(dpi=100)]
+    renderers = [f.canvas.get_renderer() for f in figs] + [RendererSVG(400, 300, io.StringIO())]
+    dpis = [100, 72, 100, 72]
+    fp = FontProperties(size=11)
+    texts = ["2010", "-12.5%", "Cumulative Returns vs Benchmark"]
+    want = [[r.get_text_width_height_descent(t, fp, False) for t in texts] for r in renderers]
+    with fast.fast_quantstats():
+        got = [[mtext._get_text_metrics_with_cache(r, t, fp, False, d) for t in texts]
+               for r, d in zip(renderers, dpis)]
+    for f in figs:
+        plt.close(f)
+    assert got == want
+    assert want[0] != want[1] and want[1] != want[3]       # the kinds and dpi do differ

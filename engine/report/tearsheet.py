@@ -230,8 +230,10 @@ def mp_context():
     return mp.get_context("spawn")
 
 
-#: tearsheet workers yield to the run's own process, which writes the page the user opens first
-WORKER_NICENESS = 5
+#: tearsheet workers yield to the run's own process, which writes the page the user opens first:
+#: on two cores the scheduler then gives the run a core of its own while the workers import
+#: quantstats; kept small so that on a busy machine the workers are not starved
+WORKER_NICENESS = 2
 
 
 def warm_worker() -> None:

@@ -98,6 +98,7 @@ def _not_drawn(original: Callable[..., Any]) -> Callable[..., Any]:
 def fast_quantstats() -> Iterator[None]:
     """Within the block, quantstats renders without the wasted work listed in the module doc."""
     import matplotlib.pyplot as plt
+    import matplotlib.text as mtext
     import pandas as pd
     import quantstats.plots as qplots
     import quantstats.stats as qstats
@@ -109,6 +110,8 @@ def fast_quantstats() -> Iterator[None]:
     orig_aggregate = qutils.aggregate_returns
     orig_plots = {name: getattr(qplots, name) for name in REDRAWN}
     orig_comp = qstats.comp
+    orig_metrics = mtext._get_text_metrics_with_cache
+    metrics_memo: dict[tuple, tuple[float, float, float]] = {}
     orig_prepare = qutils._prepare_benchmark
 
     def savefig(fname, **kwargs):
@@ -150,7 +153,20 @@ def fast_quantstats() -> Iterator[None]:
             period = "max"   # quantstats' set comparison finds nothing to align
         return orig_prepare(benchmark, period, rf, prepare_returns)
 
+    def text_metrics(renderer, text, fontprop, ismath, dpi):
+        # matplotlib caches a string's size per renderer object; a tearsheet makes two renderers
+        # per figure (Agg for the layout, SVG for the file) and measures the same tick labels in
+        # each of its figures. The size depends on the kind of renderer, its dpi and the font
+        # (rcParams do not change inside one render).
+        inner = getattr(renderer, "_renderer", renderer)   # MixedModeRenderer: its vector one
+        key = (type(inner), getattr(inner, "dpi", None), text, fontprop.copy(), ismath, dpi)
+        hit = metrics_memo.get(key)
+        if hit is None:
+            hit = metrics_memo[key] = orig_metrics(renderer, text, fontprop, ismath, dpi)
+        return hit
+
     plt.savefig = savefig
+    mtext._get_text_metrics_with_cache = text_metrics
     qstats.comp = comp
     qutils._prepare_benchmark = prepare_benchmark
     qstats.drawdown_details = drawdown_details
@@ -161,6 +177,7 @@ def fast_quantstats() -> Iterator[None]:
         yield
     finally:
         plt.savefig = orig_savefig
+        mtext._get_text_metrics_with_cache = orig_metrics
         qstats.comp = orig_comp
         qutils._prepare_benchmark = orig_prepare
         qstats.drawdown_details = orig_details

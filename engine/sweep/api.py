@@ -29,7 +29,7 @@ import pandas as pd
 
 from engine.errors import ConfigError
 from engine.metrics import nb
-from engine.sweep.fused import REBALANCES, ChunkResult, N_COLS, run_chunk, run_variants
+from engine.sweep.fused import REBALANCES, ChunkResult, N_COLS, run_variants
 from engine.sweep.grid import GridSpec
 from engine.sweep.problem import SweepProblem, grid_for, prepare, resolve_strategy
 from engine.sweep.ranking import RANK_METRICS, check_rank_by, ranked  # noqa: F401 (re-exported)
@@ -77,6 +77,8 @@ class SweepResult:
     rank_by: str = "sharpe"
     #: the benchmark and the configured strategy over the same period (engine.sweep.reference)
     references: Any = None
+    #: variants simulated (one of each set trading the same targets; engine.sweep.dedupe)
+    simulated_variants: int | None = None
 
     @property
     def best(self) -> int:
@@ -127,30 +129,50 @@ def chunks_of(n: int, size: int) -> list[tuple[int, int]]:
 
 
 def execute(problem: SweepProblem, *, scheduler: str | None = None, chunk: int | None = None,
-            bar: Any = None) -> tuple[np.ndarray, np.ndarray]:
+            bar: Any = None, info: dict[str, Any] | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
     """Every variant's (metrics (V, N_COLS), monthly excess returns (V, M) float32), locally or
-    on the Dask cluster at ``scheduler``; ``bar`` is a rich Progress (or None)."""
+    on the Dask cluster at ``scheduler``; ``bar`` is a rich Progress (or None).
+
+    Variants whose rules trade exactly the same targets with the same trading settings are
+    simulated once and their results copied (:mod:`engine.sweep.dedupe`: bit for bit the same
+    numbers); ``info``, when given, receives ``simulated_variants``. ``chunk`` counts simulated
+    variants."""
+    from engine.sweep.dedupe import problem_representatives
+
     n = problem.n_variants
     check_chunk(chunk)
-    size = default_chunk(n) if chunk is None else int(chunk)
-    parts = chunks_of(n, size)
+    rep = problem_representatives(problem)
+    own = rep == np.arange(n)
+    runs = np.flatnonzero(own)
+    copies = np.bincount(rep, minlength=n)
+    if info is not None:
+        info["simulated_variants"] = int(runs.size)
+    size = default_chunk(runs.size) if chunk is None else int(chunk)
+    parts = [runs[s:e] for s, e in chunks_of(runs.size, size)]
     metrics = np.empty((n, N_COLS))
     monthly = np.empty((n, problem.month_last.size), dtype=np.float32)
     where = "dask" if scheduler else "local"
-    task = bar.add_task(f"{n:,} variants ({where})", total=n) if bar is not None else None
+    task = (bar.add_task(f"{n:,} variants, {runs.size:,} distinct ({where})", total=n)
+            if bar is not None else None)
 
     def done(res: ChunkResult) -> None:
         metrics[res.variants] = res.metrics
         monthly[res.variants] = res.monthly
         if bar is not None:
-            bar.advance(task, res.variants.size)
+            bar.advance(task, int(copies[res.variants].sum()))
 
     if scheduler:
         from engine.sweep.dask import run_dask
         run_dask(problem, scheduler, parts, done)
     else:
-        for start, stop in parts:
-            done(run_chunk(problem, start, stop))
+        for ids in parts:
+            done(run_variants(problem, ids))
+    dup = np.flatnonzero(~own)
+    for s in range(0, dup.size, 65_536):       # copies, in blocks (no (V, M) temporary)
+        rows = dup[s:s + 65_536]
+        metrics[rows] = metrics[rep[rows]]
+        monthly[rows] = monthly[rep[rows]]
     return metrics, monthly
 
 
@@ -246,7 +268,9 @@ def run_sweep(config: str | Path | Any, *, strategy: str, grid: GridSpec = None,
         if bar is not None:
             bar.update(task, total=1, completed=1)
         t = time.perf_counter()
-        metrics, monthly = execute(problem, scheduler=scheduler, chunk=chunk, bar=bar)
+        info: dict[str, Any] = {}
+        metrics, monthly = execute(problem, scheduler=scheduler, chunk=chunk, bar=bar,
+                                   info=info)
         timings["variants"] = time.perf_counter() - t
     result = finish(problem, metrics, monthly, top=top, options=options, timings=timings,
                     scheduler=scheduler, rank_by=rank_by)
@@ -254,7 +278,8 @@ def run_sweep(config: str | Path | Any, *, strategy: str, grid: GridSpec = None,
     import dataclasses
 
     from engine.sweep.reference import reference_rows
-    result = dataclasses.replace(result, references=reference_rows(exp, problem, strategy))
+    result = dataclasses.replace(result, references=reference_rows(exp, problem, strategy),
+                                 simulated_variants=info["simulated_variants"])
     if write:
         from engine.sweep.output import write_folder
         t = time.perf_counter()
@@ -338,7 +363,8 @@ def manifest(result: SweepResult, exp: Any, *, config: str | Path | None, argv: 
                  "group_params": list(p.group_names),
                  "base": {k: getattr(p.grid.base, k) for k in p.grid.base.__dataclass_fields__}},
         "execution": {"scheduler": result.scheduler or "local",
-                      "chunk": chunk, "top": int(result.top.size)},
+                      "chunk": chunk, "top": int(result.top.size),
+                      "simulated_variants": result.simulated_variants},
         "best": {"variant": result.best, "rank_by": result.rank_by,
                  result.rank_by: float(result.variants.at[result.best, result.rank_by]),
                  "sharpe": float(result.variants.at[result.best, "sharpe"])},

@@ -15,7 +15,9 @@ variant through the fused kernel + the top-20 re-run for daily returns; ``grid_s
 parsing and validating the grid (``grid_for``: every value, and the params' cross-field rules
 once per distinct combination of the fields they read), apart; ``stats_seconds`` = DSR, PBO
 (16 blocks over the monthly excess returns) and the walk-forward. Loading the CSVs is not
-timed. ``ns_per_asset_day_variant`` = seconds / (variants × simulated days × traded tickers).
+timed. ``ns_per_asset_day_variant`` = seconds / (variants × simulated days × traded tickers);
+``ns_per_asset_day_simulated_variant`` divides by the variants actually simulated (those trading
+the same targets are simulated once, :mod:`engine.sweep.dedupe`; ``simulated_variants``).
 
 Run alone: ``python -m engine.sweep.bench_c [--quick]`` prints ``{"task_c": {...}}``; the
 project benchmark calls :func:`worker` in its own process.
@@ -83,9 +85,11 @@ def run_task_c(quick: bool = False, runs: int = 3, prices: Path | None = SHARED_
     spec = QUICK_GRID if quick else GRID
     grid = grid_for(cfg, "rowing_boat", spec)
 
+    info: dict = {}
+
     def sweep():
         problem = prepare(exp, "rowing_boat", grid)   # signals + rule inputs per group
-        metrics, monthly = execute(problem)
+        metrics, monthly = execute(problem, info=info)
         top = np.ascontiguousarray(ranked(metrics[:, nb.SHARPE])[:20])
         daily = run_variants(problem, top, daily=True).daily
         return problem, metrics, monthly, daily
@@ -120,6 +124,10 @@ def run_task_c(quick: bool = False, runs: int = 3, prices: Path | None = SHARED_
         "stats_seconds": statistics.median(stat_times),
         "peak_rss_mb": peak_rss_mb(),
         "ns_per_asset_day_variant": seconds / (V * sim_days * K) * 1e9,
+        # variants trading the same targets are simulated once (engine.sweep.dedupe)
+        "simulated_variants": info["simulated_variants"],
+        "ns_per_asset_day_simulated_variant":
+            seconds / (info["simulated_variants"] * sim_days * K) * 1e9,
         "runs": len(times), "all_seconds": times,
         "cpu_seconds": statistics.median(cpu_times),     # all threads: ~2 × seconds when idle
         "days": sim_days, "panel_days": T, "assets": K,

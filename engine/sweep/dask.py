@@ -1,8 +1,8 @@
 """Run a sweep's chunks on a Dask cluster (``--scheduler tcp://HOST:PORT``).
 
 The problem (closes, rule inputs, grid) is scattered to every worker once; each task runs
-:func:`engine.sweep.fused.run_chunk` for a contiguous range of variant numbers, the same code the
-local run uses, so every variant's numbers are bit-identical wherever it runs. Workers need the
+:func:`engine.sweep.fused.run_variants` for a chunk of the variants to simulate (one of each
+set that trades the same targets, :mod:`engine.sweep.dedupe`), the same code the local run uses, so every variant's numbers are bit-identical wherever it runs. Workers need the
 same rowboat installation (``pip install 'rowboat[dist]'``) and, for speed, a shared
 ``NUMBA_CACHE_DIR``; each worker's numba uses that worker's cores.
 """
@@ -15,8 +15,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from engine.errors import ConfigError
-from engine.sweep.fused import ChunkResult, run_chunk
+from engine.sweep.fused import ChunkResult, run_variants
 
 #: Seconds to wait for the scheduler to answer and for a first worker to join.
 CONNECT_TIMEOUT = 20
@@ -95,9 +97,9 @@ def _client(address: str) -> Any:
                           "out --scheduler to run on this machine") from None
 
 
-def run_dask(problem: Any, address: str, chunks: Sequence[tuple[int, int]],
+def run_dask(problem: Any, address: str, chunks: Sequence[np.ndarray],
              on_done: Callable[[ChunkResult], None]) -> None:
-    """Run ``chunks`` ((start, stop) variant ranges) on the cluster at ``address``; call
+    """Run ``chunks`` (arrays of variant numbers) on the cluster at ``address``; call
     ``on_done`` with each chunk's result as it arrives (in completion order)."""
     from dask.distributed import as_completed
 
@@ -110,9 +112,9 @@ def run_dask(problem: Any, address: str, chunks: Sequence[tuple[int, int]],
                               f"{CONNECT_TIMEOUT} s; start workers with `dask worker "
                               f"{address}`") from None
         shared = client.scatter(problem, broadcast=True, hash=False)
-        futures = [client.submit(run_chunk, shared, start, stop, pure=False,
-                                 key=f"rowboat-sweep-{start}-{stop}-{id(problem):x}")
-                   for start, stop in chunks]
+        futures = [client.submit(run_variants, shared, ids, pure=False,
+                                 key=f"rowboat-sweep-{ids[0]}-{ids.size}-{id(problem):x}")
+                   for ids in chunks]
         for fut in as_completed(futures, loop=client.loop):
             on_done(fut.result())
             fut.release()

@@ -253,7 +253,7 @@ def compiled_rule(rule: Any) -> Any:
     return rule
 
 
-def _w(a: np.ndarray, dtype: Any = np.float64) -> np.ndarray:
+def as_kernel_array(a: np.ndarray, dtype: Any = np.float64) -> np.ndarray:
     """A C-contiguous, writeable array (unpickled or pandas-backed arrays may be read-only; the
     kernel's compiled signature takes writeable ones)."""
     a = np.ascontiguousarray(a, dtype=dtype)
@@ -268,23 +268,18 @@ def run_variants(problem: Any, variants: np.ndarray, *, daily: bool = False) -> 
     n = variants.size
     grid = problem.grid
     rule = compiled_rule(problem.strategy().rule)
-    vectors = _w(grid.vectors(to_vector, variants))
+    vectors = as_kernel_array(grid.vectors(to_vector, variants))
     on_change, band = problem.trading(vectors)
-    group = _w(grid.group_ids(problem.group_names, variants), np.int64)
+    group = as_kernel_array(grid.group_ids(problem.group_names, variants), np.int64)
     stacked = problem.stacked()     # first fill, offsets, fill_rel, inputs
     metrics = np.empty((n, N_COLS))
     monthly = np.empty((n, problem.month_last.size), dtype=np.float32)
     daily_out = np.empty((n if daily else 0, problem.stop - problem.start))
-    fused_nb(rule, _w(problem.close), group, *stacked, vectors, _w(problem.sleeve_map),
-             _w(problem.cash_map), bool(np.any(problem.cash_map != 0.0)),
-             _w(on_change, np.bool_), _w(band),
-             problem.band_relative, problem.fee, problem.slippage, False, _w(problem.rf),
-             problem.start, problem.stop, _w(problem.month_last, np.int64),
-             _w(problem.rf_month), metrics, monthly, daily_out, float(problem.periods))
+    fused_nb(rule, as_kernel_array(problem.close), group, *stacked, vectors, as_kernel_array(problem.sleeve_map),
+             as_kernel_array(problem.cash_map), bool(np.any(problem.cash_map != 0.0)),
+             as_kernel_array(on_change, np.bool_), as_kernel_array(band),
+             problem.band_relative, problem.fee, problem.slippage, False, as_kernel_array(problem.rf),
+             problem.start, problem.stop, as_kernel_array(problem.month_last, np.int64),
+             as_kernel_array(problem.rf_month), metrics, monthly, daily_out, float(problem.periods))
     return ChunkResult(variants=variants, metrics=metrics, monthly=monthly,
                        daily=daily_out if daily else None)
-
-
-def run_chunk(problem: Any, start: int, stop: int) -> ChunkResult:
-    """Variants ``start … stop − 1`` (a Dask task or one step of the local progress bar)."""
-    return run_variants(problem, np.arange(start, stop, dtype=np.int64))

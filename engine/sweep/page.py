@@ -45,6 +45,15 @@ def _on_sharpe(result: Any, what: str) -> str:
             f"#{result.stats.best}.")
 
 
+def _simulated(result: Any) -> str:
+    """'; N simulated' when variants trading the same targets were simulated once."""
+    n = result.simulated_variants
+    if n is None or n == result.problem.n_variants:
+        return ""
+    return (f"; {n:,} simulated (the others trade exactly the same targets as one of them, "
+            "so their results are copied)")
+
+
 def _params_text(problem: Any, v: int) -> str:
     p = problem.grid.variant(int(v))
     return ", ".join(f"{n}={getattr(p, n)}" for n in problem.grid.names) or "base params"
@@ -62,7 +71,8 @@ def header(result: Any) -> str:
     ranked = "" if col == "sharpe" else f"{label} {esc(fmt(best[col]))}, "
     items = [
         ("Variants", f"<b>{p.n_variants:,}</b> in {len(p.groups)} signal group(s); "
-                     f"{result.stats.distinct:,} distinct results<br>"
+                     f"{result.stats.distinct:,} distinct results"
+                     f"{_simulated(result)}<br>"
                      f'<span class="note">{esc(p.grid.describe())}</span>'),
         ("Measured period", f"<b>{esc(day(s))} → {esc(day(e))}</b> ({years:.1f} years)<br>"
                             f'<span class="note">{esc(p.period_reason)}</span>'),
