@@ -2,10 +2,12 @@
 
 Importing the package points numba's on-disk cache at a writable folder inside the checkout
 (``.cache/numba``, or ``$NUMBA_CACHE_DIR`` when set), in a sub-folder named by a hash of the
-``engine`` and ``strategies`` sources. numba invalidates a cached kernel only when its own file
-changes, not when a kernel it calls (in another file) does; a folder per source version makes a
-stale kernel impossible after an edit or a pull. Older sub-folders in the default location are
-removed.
+``engine`` and ``strategies`` sources and by the CPU's SIMD level and the sweep's lane width
+(:func:`engine.simd.cache_tag`, e.g. ``3f2a…-avx2-l8``). numba invalidates a cached kernel only
+when its own file changes, not when a kernel it calls (in another file) does, nor when a
+module-level constant it froze (the lane width) differs; a folder per source version and width
+makes a stale kernel impossible after an edit, a pull, or on another CPU sharing the checkout.
+Older sub-folders in the default location are removed.
 """
 from __future__ import annotations
 
@@ -29,13 +31,23 @@ def source_hash() -> str:
     return h.hexdigest()[:12]
 
 
+def cache_name() -> str:
+    """The numba cache sub-folder's name: source hash, SIMD level, lane width."""
+    from engine.simd import cache_tag
+
+    return f"{source_hash()}-{cache_tag()}"
+
+
 def _numba_cache() -> None:
     given = os.environ.get("NUMBA_CACHE_DIR")
     default = _ROOT / ".cache" / "numba"
     candidates = [Path(given)] if given else [default, Path.home() / ".cache" / "rowboat" / "numba"]
-    version = source_hash()
+    version = cache_name()
+    source = version.split("-", 1)[0]
     for base in candidates:
-        folder = base if base.name == version else base / version  # already chosen by a parent
+        if base.name.split("-", 1)[0] == source:    # already chosen by a parent (maybe for
+            base = base.parent                      # another forced lane width)
+        folder = base / version
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError:
@@ -44,8 +56,8 @@ def _numba_cache() -> None:
             continue
         os.environ["NUMBA_CACHE_DIR"] = str(folder)
         if not given:
-            for old in base.iterdir():
-                if old.is_dir() and old.name != version:
+            for old in base.iterdir():      # other sources' folders (other CPUs' stay)
+                if old.is_dir() and old.name.split("-", 1)[0] != source:
                     shutil.rmtree(old, ignore_errors=True)
         return
 

@@ -36,8 +36,20 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.simd import simd
+
 ROOT = Path(__file__).resolve().parent.parent
 #: Real data lives beside the project (never inside it); ROWBOAT_SHARED_DATA overrides.
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of a timed child process: as a user's shell has it — Python may write its
+    bytecode cache (a shell with PYTHONDONTWRITEBYTECODE set would recompile every engine module
+    in every timed run, ~0.3 s no user's second run pays) — with warnings off and ``extra``."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONWARNINGS"] = "ignore"
+    env.update(extra)
+    return env
+
+
 SHARED_PRICES = Path(os.environ.get("ROWBOAT_SHARED_DATA",
                                     ROOT.parent / "shared" / "data")) / "prices"
 REAL = {"us": "SPY", "ex_us": "EFA", "em": "EEM", "bonds": "IEF"}
@@ -292,38 +304,6 @@ TASKS: dict[str, Task] = {
 DEFAULT_TASKS = ("a", "b", "c", "d")
 
 
-def simd() -> dict:
-    """The CPU's SIMD level (from /proc/cpuinfo's flags) and what numba's LLVM compiles for.
-
-    ``level``: "avx512" (avx512f), "avx2", "avx", "sse4.2" or "unknown"; ``vector_doubles``:
-    doubles per vector at that level; ``llvm_cpu``: LLVM's name for the host (what numba
-    targets unless ``NUMBA_CPU_NAME`` overrides it, reported as ``forced_cpu``).
-    """
-    flags: set[str] = set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-                break
-    except OSError:
-        pass
-    level, width = "unknown", None
-    for name, flag, w in (("avx512", "avx512f", 8), ("avx2", "avx2", 4), ("avx", "avx", 4),
-                          ("sse4.2", "sse4_2", 2)):
-        if flag in flags:
-            level, width = name, w
-            break
-    try:
-        from llvmlite import binding
-
-        llvm_cpu = binding.get_host_cpu_name()
-    except Exception:   # noqa: BLE001 - a report, never fatal
-        llvm_cpu = None
-    return {"level": level, "vector_doubles": width, "llvm_cpu": llvm_cpu,
-            "forced_cpu": os.environ.get("NUMBA_CPU_NAME"),
-            "avx_flags": sorted(f for f in flags if f.startswith("avx"))}
-
-
 def machine() -> dict:
     """Where the numbers came from."""
     import numba
@@ -358,8 +338,8 @@ def machine() -> dict:
 def _run_side(side: str, quick: bool, folder: Path) -> dict:
     cmd = [sys.executable, "-m", "engine.bench", "--worker", side,
            "--out", str(folder / f"{side}.npy")] + (["--quick"] if quick else [])
-    env = dict(os.environ, PYTHONWARNINGS="ignore")
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=child_env(),
+                          check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark side {side} failed:\n{proc.stderr[-4000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine.bench import ROOT, SHARED_PRICES
+from engine.bench import ROOT, SHARED_PRICES, child_env
 
 ETF_CONFIG = ROOT / "scripts" / "configs" / "rowing_boat_etfs.toml"
 SAMPLE_CONFIG = ROOT / "scripts" / "configs" / "rowing_boat.toml"
@@ -76,8 +76,7 @@ def run_task_d(quick: bool = False, runs: int = 3) -> dict:
     runs = 1 if quick else max(1, runs)
     with tempfile.TemporaryDirectory(prefix="rowboat-task-d-") as tmp:
         base = Path(tmp)
-        env = dict(os.environ, PYTHONWARNINGS="ignore",
-                   ROWBOAT_TEARSHEET_CACHE=str(base / "cache"))
+        env = child_env(ROWBOAT_TEARSHEET_CACHE=str(base / "cache"))
         run = [sys.executable, "-m", "engine.cli", "run", str(config), "--out",
                str(base / "out"), "--force", "--quiet"]
         timed(run + ["--no-tearsheets"], env)                     # warm-up, untimed

@@ -56,22 +56,23 @@ def test_update_many_equals_daily_updates(n):
     assert np.array_equal(_bits(acc), _bits(_one_by_one(r, np.zeros(n))))
 
 
-@pytest.mark.parametrize("n_lanes", [1, 7, nb.LANES])
+@pytest.mark.parametrize("n_lanes", sorted({1, 3, 7, nb.LANES} & set(range(1, nb.LANES + 1))))
 def test_lanes_equal_lone_accumulators(n_lanes):
     """Each lane ends with the accumulator (and so the metrics) a lone one gets, whatever its
-    neighbours hold — missing days, a drawdown, a constant stretch — fed in two chunks."""
+    neighbours hold — missing days, a drawdown, a constant stretch — fed in chunks of odd and
+    even lengths (the update alternates between the state's two halves day by day)."""
     n = 600
     series = [_series(n, seed=100 + j)[0] for j in range(nb.LANES)]
     rf = _series(n, seed=99)[1]
     returns = np.ascontiguousarray(np.stack(series, axis=1))       # (n, LANES), day-major
-    state = np.full(nb.ACC_SIZE * nb.LANES, np.nan)               # lanes past n_lanes: untouched
+    state = np.full(nb.LANES_STATE, np.nan)                       # lanes past n_lanes: untouched
     acc = np.empty(nb.ACC_SIZE)
     for j in range(n_lanes):
         nb.acc_init(acc)
         nb.acc_trade(acc, 0.25, 0.001)
         nb.acc_set_lane(state, j, acc)
-    nb.acc_update_lanes(state, returns[:250], rf[:250], n_lanes)
-    nb.acc_update_lanes(state, returns[250:], rf[250:], n_lanes)
+    for a, b in ((0, 251), (251, 351), (351, n)):
+        nb.acc_update_lanes(state, returns[a:b], rf[a:b], n_lanes)
     for j in range(n_lanes):
         nb.acc_get_lane(state, j, acc)
         assert np.array_equal(_bits(acc), _bits(_one_by_one(series[j], rf)))
@@ -80,7 +81,7 @@ def test_lanes_equal_lone_accumulators(n_lanes):
         nb.metrics_full_nb(series[j], rf, np.array([0.25] + [0.0] * (n - 1)),
                            np.array([0.001] + [0.0] * (n - 1)), want)
         assert np.array_equal(_bits(got), _bits(want))
-    assert np.isnan(state.reshape(nb.ACC_SIZE, nb.LANES)[:, n_lanes:]).all()
+    assert np.isnan(state.reshape(2, nb.ACC_SIZE, nb.LANES)[:, :, n_lanes:]).all()
 
 
 @pytest.mark.parametrize("k", [1, 4, 5, 6, 7, 8, 9])

@@ -65,6 +65,8 @@ import math
 import numpy as np
 from numba import njit
 
+from engine import simd as _simd
+
 PERIODS = 252.0
 _SQRT_PERIODS = math.sqrt(PERIODS)
 #: Daily standard deviation of excess returns (a fraction) below which it is rounding noise:
@@ -233,14 +235,18 @@ def acc_update_many(acc, returns, rf):
     _store(acc, 0, 1, st)
 
 
-#: accumulators fed in lockstep by :func:`acc_update_lanes`: two AVX-512 vectors (~1.5 ns per
-#: lane-day on the benchmark machine; 8 lanes ~2.5 ns, the scalar update ~7 ns)
-LANES = 16
+#: accumulators fed in lockstep by :func:`acc_update_lanes`, chosen per CPU at import
+#: (:mod:`engine.simd`: 16 with AVX-512, else 8; ``ROWBOAT_LANES`` forces 4, 8 or 16). A
+#: compile-time constant of every kernel that uses it, so it names numba's cache folder.
+LANES = _simd.lanes()
+#: length of a lanes state array: two copies of ACC_SIZE · LANES (see :func:`acc_update_lanes`)
+LANES_STATE = 2 * ACC_SIZE * LANES
+_HALF = ACC_SIZE * LANES
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def acc_set_lane(state, j, acc):
-    """Copy accumulator ``acc`` (ACC_SIZE,) into lane ``j`` of ``state`` (ACC_SIZE · LANES,),
+    """Copy accumulator ``acc`` (ACC_SIZE,) into lane ``j`` of ``state`` (LANES_STATE,),
     slot i of lane j at ``i · LANES + j``."""
     for i in range(ACC_SIZE):
         state[i * LANES + j] = acc[i]
@@ -260,11 +266,31 @@ def acc_update_lanes(state, returns, rf, n_lanes):
     risk-free returns ``rf`` (n,) — bit for bit what n calls of :func:`acc_update` give it: each
     lane runs the one-day update's very operations, which LLVM turns into SIMD (the lane count
     must stay a run-time value: a constant trip count is unrolled, not vectorised; the fixed
-    lane stride lets LLVM see that the lanes' slots never overlap)."""
-    for t in range(returns.shape[0]):
+    lane stride lets LLVM see that the lanes' slots never overlap).
+
+    Ping-pong: a day reads the state from one half of ``state`` and writes it to the other
+    (even days first half → second, odd days back), so no store writes the slot its select
+    just read. Updated in place, a lane's unchanged slot (a missing day, no new peak) is a
+    store of the loaded value under a condition, which LLVM vectorises as a masked store:
+    fast with AVX-512's mask registers, microcoded and ~2× slower for the whole sweep kernel
+    with AVX2's ``vmaskmovpd`` (AMD Zen 3, measured). Lane j's state is in the first half
+    between calls."""
+    n = returns.shape[0]
+    for t in range(0, n - 1, 2):
         rf_t = rf[t]
         for j in range(n_lanes):
-            _store(state, j, LANES, _step(_load(state, j, LANES), returns[t, j], rf_t))
+            _store(state, _HALF + j, LANES, _step(_load(state, j, LANES), returns[t, j], rf_t))
+        rf_t = rf[t + 1]
+        for j in range(n_lanes):
+            _store(state, j, LANES, _step(_load(state, _HALF + j, LANES), returns[t + 1, j],
+                                          rf_t))
+    if n % 2 == 1:
+        rf_t = rf[n - 1]
+        for j in range(n_lanes):
+            _store(state, _HALF + j, LANES, _step(_load(state, j, LANES), returns[n - 1, j],
+                                                  rf_t))
+        for j in range(n_lanes):
+            _store(state, j, LANES, _load(state, _HALF + j, LANES))
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

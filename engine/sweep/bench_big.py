@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine.bench import ROOT
+from engine.bench import ROOT, child_env
 from engine.bench_d import config_path
 
 #: 100 × 100 × 100 = 1,000,000 variants; the other params fixed (one signal group)
@@ -41,12 +41,9 @@ def _sweep_cmd(out: Path, grid: tuple[str, ...] = ()) -> list[str]:
 
 
 def run_child(cmd: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS MiB) of one child process; a failure raises with its stderr.
-    The child may write Python's bytecode cache (``__pycache__``), as a user's Python does —
-    a shell with PYTHONDONTWRITEBYTECODE set would otherwise recompile every engine module in
-    every timed run (~0.3 s), a cost no user's second run pays."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONWARNINGS"] = "ignore"
+    """(wall seconds, peak RSS MiB) of one child process (environment: :func:`child_env`); a
+    failure raises with its stderr."""
+    env = child_env()
     with tempfile.TemporaryFile(mode="w+") as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)

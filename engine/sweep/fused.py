@@ -42,8 +42,9 @@ from typing import Any
 import numpy as np
 from numba import njit, prange, types
 
-from engine.metrics.nb import (ACC_SIZE, LANES, N_OUT, acc_finalize, acc_get_lane, acc_init,
-                               acc_set_lane, acc_trade, acc_update_lanes)
+from engine import simd as _simd
+from engine.metrics.nb import (ACC_SIZE, LANES, LANES_STATE, N_OUT, acc_finalize, acc_get_lane,
+                               acc_init, acc_set_lane, acc_trade, acc_update_lanes)
 from engine.sim.nb import simulate_costs_nb
 
 #: The rule kernel's signature: (inputs (D, S) f8 C, params (P,) f8 C, out (D, K) f8 C) -> None.
@@ -62,8 +63,9 @@ N_SLICES = 64
 SLICE_MIN = 2 * LANES
 #: Days per block of the metric pass (BLOCK × LANES floats: fits L1).
 BLOCK = 256
-#: Doubles per SIMD vector (AVX-512); a batch runs its lanes in whole vectors.
-SIMD = 8
+#: Doubles per SIMD vector on this CPU (8 with AVX-512, 4 with AVX2; :mod:`engine.simd`); a
+#: batch runs its lanes in whole vectors.
+SIMD = _simd.level()[1] or 2
 
 _f8_1 = types.float64[::1]
 _f8_2 = types.float64[:, ::1]
@@ -131,7 +133,7 @@ def fused_nb(rule, close, group, first_fill, offsets, fill_rel, inputs, params,
         cost_all = np.empty(d_max)
         acc = np.empty(ACC_SIZE)
         out = np.empty(N_OUT)
-        lanes = np.empty(ACC_SIZE * LANES)
+        lanes = np.empty(LANES_STATE)
         for j in range(LANES):
             acc_init(acc)
             acc_set_lane(lanes, j, acc)
