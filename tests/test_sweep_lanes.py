@@ -44,19 +44,13 @@ KEYS = ("cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar", "to
         "skew", "kurtosis")
 
 
-def _start_width(width: int, out: Path) -> subprocess.Popen:
-    """A process running SCRIPT with the lane width forced (its own numba cache folder)."""
+def _run_width(width: int, out: Path) -> tuple[np.ndarray, np.ndarray]:
     env = dict(os.environ, ROWBOAT_LANES=str(width), NUMBA_NUM_THREADS="2")
-    return subprocess.Popen([sys.executable, "-c", SCRIPT, str(CONFIG), json.dumps(GRID),
-                             str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env, cwd=ROOT)
-
-
-def _finish_width(width: int, proc: subprocess.Popen, out: Path
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    stdout, stderr = proc.communicate(timeout=900)
-    assert proc.returncode == 0, stderr[-3000:]
-    assert int(stdout.split()[-1]) == width                 # the width really was forced
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(CONFIG), json.dumps(GRID),
+                           str(out)], capture_output=True, text=True, env=env, cwd=ROOT,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert int(proc.stdout.split()[-1]) == width            # the width really was forced
     got = np.load(out)
     return got["metrics"], got["monthly"]
 
@@ -67,10 +61,7 @@ def test_every_lane_width_gives_the_same_bits(tmp_path):
     problem = prepare(exp, "rowing_boat", GRID)
     here_m, here_mo = execute(problem, chunk=37)           # this process: the CPU's width
     assert here_m.shape == (128, N_COLS)
-    # the other widths side by side (each compiles every kernel into its own cache folder)
-    procs = {w: _start_width(w, tmp_path / f"lanes{w}.npz") for w in simd.WIDTHS
-             if w != nb.LANES}
-    runs = {w: _finish_width(w, p, tmp_path / f"lanes{w}.npz") for w, p in procs.items()}
+    runs = {w: _run_width(w, tmp_path / f"lanes{w}.npz") for w in simd.WIDTHS if w != nb.LANES}
     assert len(runs) == len(simd.WIDTHS) - 1
     for w, (m, mo) in runs.items():
         assert np.array_equal(m.view(np.int64), here_m.view(np.int64)), w     # bit for bit
