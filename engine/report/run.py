@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from engine.report import experiment_view as view
+from engine.report import tearsheet_cache
 from engine.report.quiet import quiet
 from engine.report.run_page import RunPage, build_run_page
 from engine.report.scorecard import calendar_table, scorecard
@@ -143,9 +144,17 @@ def worker_count(workers: int, tearsheets: int, *, say: bool = True) -> int:
 
 
 @contextmanager
-def tearsheet_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
-    """The tearsheet worker processes, started first (before any thread; see ``start_pool``)."""
-    pool = start_pool(workers)
+def tearsheet_pool(workers: int, warm: bool | None = None) -> Iterator[ProcessPoolExecutor | None]:
+    """The tearsheet worker processes, started first (before any thread; see ``start_pool``).
+
+    ``warm`` (default: when the tearsheet cache is empty or off, so that every tearsheet will
+    render): the workers import quantstats now, while the backtests run; otherwise with their
+    first tearsheet — a rerun whose tearsheets all come from the cache stops them unused, and
+    their imports would only have taken the cores from the page.
+    """
+    if warm is None:
+        warm = workers > 1 and not tearsheet_cache.has_entries(tearsheet_cache.cache_dir())
+    pool = start_pool(workers, warm=warm)
     try:
         yield pool
     except BaseException:
