@@ -304,3 +304,36 @@ def test_an_interrupted_delivery_leaves_the_staging_folder_to_the_caller(tmp_pat
     (staging / "late.svg").write_text("a worker still writing")
     sheets.cancel()                                         # after the workers stopped
     assert not staging.exists() and sheets.staging is None and sheets.staging_lock is None
+
+
+class _InterruptedPool:
+    """A pool whose first tearsheet submission is interrupted (Ctrl-C lands in ``submit``)."""
+
+    _processes: dict = {}
+
+    def submit(self, fn, *args):
+        if fn is int:            # the pool's own start-up call
+            return None
+        raise KeyboardInterrupt
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        return None
+
+
+def test_an_interruption_while_tearsheets_are_submitted_leaves_no_staging_folder(
+        tmp_path: Path, monkeypatch) -> None:
+    """Ctrl-C while the run submits its tearsheets (the staging folder exists, the run has not
+    got its :class:`Tearsheets` back yet): the staging folder is removed all the same."""
+    from engine.report import run as run_mod
+    from engine.report.target import STALE
+
+    monkeypatch.setenv(tearsheet_cache.CACHE_ENV, "off")
+    monkeypatch.setattr(run_mod, "start_pool", lambda workers, **kw: _InterruptedPool())
+    cfg = tmp_path / "cached.toml"
+    cfg.write_text(CONFIG, encoding="utf-8")
+    out = tmp_path / "o"
+    with pytest.raises(KeyboardInterrupt):
+        run_mod.run_config(cfg, out=out, force=True, tearsheets=True, workers=2,
+                           show_progress=False)
+    assert [p.name for p in out.iterdir() if STALE.match(p.name)] == []
+    assert not (out / "cached").exists()

@@ -210,7 +210,11 @@ def write_results(exp: Any, target: Path, *, name: str | None = None, force: boo
                 (tmp / "tearsheets").mkdir()
                 jobs = tearsheet_jobs(returns, exp.benchmark, exp.rf, exp.rf_label,
                                       tmp / "tearsheets", files, tearsheet_splices(exp, returns))
-                sheets = Tearsheets.start(jobs, files, tmp / "tearsheets", pool, target.parent)
+                # held before any staging folder exists: an interruption from here on is
+                # cleaned up below (workers stopped, then the staging folder removed)
+                sheets = Tearsheets(jobs=list(jobs), files=dict(files),
+                                    folder=tearsheet_cache.cache_dir())
+                sheets.begin(tmp / "tearsheets", pool, target.parent)
                 if not sheets.missing:   # all from the cache: the warming workers go now
                     stop_pool(pool)
             t1 = time.perf_counter()
