@@ -7,8 +7,7 @@ Importing the package points numba's on-disk cache at a writable folder inside t
 when its own file changes, not when a kernel it calls (in another file) does, nor when a
 module-level constant it froze (the lane width) differs; a folder per source version and width
 makes a stale kernel impossible after an edit, a pull, or on another CPU sharing the checkout.
-Older sub-folders in the default location are removed. It also spares numba's start-up BLAS
-probe the import of scipy.linalg (:mod:`engine.numba_blas`).
+Older sub-folders in the default location are removed.
 """
 from __future__ import annotations
 
@@ -64,7 +63,3 @@ def _numba_cache() -> None:
 
 
 _numba_cache()
-
-from engine.numba_blas import install as _lazy_blas_probe  # noqa: E402
-
-_lazy_blas_probe()
