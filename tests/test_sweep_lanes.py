@@ -2,7 +2,10 @@
 equal a single backtest + summary of each variant.
 
 The width is a compile-time constant chosen at import (engine.simd), so each width runs in a
-process of its own (its kernels compile into their own cache folder the first time: slow).
+process of its own (its kernels compile into their own cache folder the first time: about a
+minute per width on 2 cores). ``make test`` checks this CPU's width against the other width the
+CPU detection can choose (8 on AVX2, 16 on AVX-512); ``ROWBOAT_TEST_ALL_LANES=1`` adds width 4,
+which is only ever forced by hand (it kept ``make test`` near its 10-minute limit).
 """
 from __future__ import annotations
 
@@ -61,8 +64,10 @@ def test_every_lane_width_gives_the_same_bits(tmp_path):
     problem = prepare(exp, "rowing_boat", GRID)
     here_m, here_mo = execute(problem, chunk=37)           # this process: the CPU's width
     assert here_m.shape == (128, N_COLS)
-    runs = {w: _run_width(w, tmp_path / f"lanes{w}.npz") for w in simd.WIDTHS if w != nb.LANES}
-    assert len(runs) == len(simd.WIDTHS) - 1
+    widths = [w for w in simd.WIDTHS if w != nb.LANES
+              and (w in (8, 16) or os.environ.get("ROWBOAT_TEST_ALL_LANES") == "1")]
+    runs = {w: _run_width(w, tmp_path / f"lanes{w}.npz") for w in widths}
+    assert runs and all(w != nb.LANES for w in runs)
     for w, (m, mo) in runs.items():
         assert np.array_equal(m.view(np.int64), here_m.view(np.int64)), w     # bit for bit
         assert np.array_equal(mo.view(np.int32), here_mo.view(np.int32)), w

@@ -228,3 +228,28 @@ def test_workers_stop_when_every_tearsheet_is_cached(tmp_path: Path) -> None:
     cold, warm = (json.loads(line) for line in proc.stdout.strip().splitlines()[-2:])
     assert cold == {"stopped": [], "gone": False}      # the workers render the tearsheets
     assert warm == {"stopped": [True], "gone": True}   # nothing to render: stopped at once
+
+
+def test_an_interrupted_delivery_leaves_the_staging_folder_to_the_caller(tmp_path: Path) -> None:
+    """Ctrl-C or SIGTERM while tearsheets render: ``deliver`` must not remove the staging folder
+    while the workers may still write into it (a file written during the removal left an
+    unlocked ``.tearsheets-*`` folder behind, seen by the interrupt test in CI); the run stops
+    the workers, then :meth:`cancel` removes it."""
+    from concurrent.futures import Future
+
+    from engine.report.run_tearsheets import Tearsheets
+    from engine.report.target import locked_temp
+
+    staging, lock = locked_temp(tmp_path, ".tearsheets-")
+    job = dataclasses.replace(_jobs(staging)[1])
+    fut: Future = Future()
+    fut.set_exception(KeyboardInterrupt())
+    sheets = Tearsheets(jobs=[job], files={job.strategy: job.path.name}, missing=[job],
+                        futures={fut: job}, staging=staging, staging_lock=lock)
+    (tmp_path / "done").mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        sheets.deliver(tmp_path / "done")
+    assert staging.is_dir() and sheets.staging == staging   # the workers are not stopped yet
+    (staging / "late.svg").write_text("a worker still writing")
+    sheets.cancel()                                         # after the workers stopped
+    assert not staging.exists() and sheets.staging is None and sheets.staging_lock is None

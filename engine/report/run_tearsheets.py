@@ -98,7 +98,10 @@ class Tearsheets:
 
     def deliver(self, folder: Path, on_done: Callable[[str], None] | None = None) -> None:
         """Wait for the rendering tearsheets; put each into ``folder`` (the finished run's
-        tearsheets/) and into the cache as it arrives. A failure is re-raised."""
+        tearsheets/) and into the cache as it arrives, then remove the staging folder. A failure
+        or an interruption is re-raised with the staging folder left in place: workers may still
+        be writing into it, so the caller stops them first and then calls :meth:`cancel` (removing
+        it under a live worker could leave a stray file, and so an unlocked folder, behind)."""
         t0 = time.perf_counter()
         try:
             done = ((job, render(job)) for job in self.missing) if not self.futures else \
@@ -110,7 +113,7 @@ class Tearsheets:
                     on_done(job.strategy)
         finally:
             self.seconds += time.perf_counter() - t0
-            self.cancel()
+        self.cancel()
 
     def cancel(self) -> None:
         for fut in self.futures:
