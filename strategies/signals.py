@@ -357,11 +357,19 @@ def _on_own_history(panel: Any, spec: SignalSpec) -> pd.DataFrame:
 def breakout_input(frame: pd.DataFrame) -> pd.Series:
     """A breakout frame's state as a kernel input: 1.0 on, 0.0 off, NaN while the level is
     undefined (the warm-up)."""
-    state = frame["state"].astype(float)
-    return state.where(frame["level"].notna())
+    return _defined_flag(frame, "state", "level")
 
 
 def trend_input(frame: pd.DataFrame) -> pd.Series:
     """A trend frame as a kernel input: 1.0 when the close is above its SMA, 0.0 below, NaN
     while the SMA is undefined."""
-    return frame["above"].astype(float).where(frame["sma"].notna())
+    return _defined_flag(frame, "above", "sma")
+
+
+def _defined_flag(frame: pd.DataFrame, flag: str, level: str) -> pd.Series:
+    """``frame[flag]`` as floats (1.0 / 0.0), NaN where ``frame[level]`` is missing — the
+    values of ``frame[flag].astype(float).where(frame[level].notna())``, without pandas'
+    alignment machinery (a sweep asks once per signal group and slot)."""
+    values = frame[flag].to_numpy(dtype=np.float64, copy=True)
+    values[pd.isna(frame[level].to_numpy())] = np.nan
+    return pd.Series(values, index=frame.index, name=flag)

@@ -56,6 +56,19 @@ def period_end_flags(dates: pd.DatetimeIndex, period: str) -> np.ndarray:
     if period not in PERIODS:
         raise ConfigError(f"period '{period}' is not known; use one of {list(PERIODS)}")
     dates = pd.DatetimeIndex(dates)
+    key = (period, str(dates.dtype), dates.asi8.tobytes())
+    if key not in _FLAGS:               # a sweep asks once per signal group, on one calendar
+        if len(_FLAGS) >= 8:
+            _FLAGS.pop(next(iter(_FLAGS)))
+        _FLAGS[key] = _period_end_flags(dates, period)
+    return _FLAGS[key].copy()
+
+
+#: (period, dtype, the dates' int64 bytes) → flags: the last few calendars asked about
+_FLAGS: dict[tuple[str, str, bytes], np.ndarray] = {}
+
+
+def _period_end_flags(dates: pd.DatetimeIndex, period: str) -> np.ndarray:
     out = np.zeros(len(dates), dtype=np.bool_)
     if len(dates) == 0:
         return out

@@ -20,6 +20,7 @@ summing to 1).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -259,12 +260,20 @@ class Panel:
         for t in tickers:
             self._ticker(t)
         last = -1
+        rows = self._first_rows
         for t in tickers:
-            seen = ~pd.isna(self.tr[t].to_numpy())
-            if not seen.any():
+            if rows[t] < 0:
                 return pd.NaT
-            last = max(last, int(seen.argmax()))
+            last = max(last, rows[t])
         return pd.Timestamp(self.dates[last]) if last >= 0 else pd.NaT
+
+    @functools.cached_property
+    def _first_rows(self) -> dict[Any, int]:
+        """Ticker → row of its first price (−1: none), found once (the panel is immutable;
+        a sweep asks for every signal group)."""
+        seen = self.tr.notna().to_numpy()
+        rows = np.where(seen.any(axis=0), seen.argmax(axis=0), -1)
+        return {t: int(r) for t, r in zip(self.tr.columns, rows)}
 
     def sleeve(self, role: str) -> Sleeve:
         try:

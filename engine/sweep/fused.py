@@ -36,6 +36,7 @@ trading days.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -260,6 +261,17 @@ def as_kernel_array(a: np.ndarray, dtype: Any = np.float64) -> np.ndarray:
     return a if a.flags.writeable else a.copy()
 
 
+#: problem → its kernel arrays (:meth:`SweepProblem.stacked`, the groups' inputs copied into one
+#: array): made once for all the chunks of a sweep
+_STACKS: weakref.WeakKeyDictionary[Any, tuple[np.ndarray, ...]] = weakref.WeakKeyDictionary()
+
+
+def _stacked(problem: Any) -> tuple[np.ndarray, ...]:
+    if problem not in _STACKS:
+        _STACKS[problem] = problem.stacked()
+    return _STACKS[problem]
+
+
 def run_variants(problem: Any, variants: np.ndarray, *, daily: bool = False) -> ChunkResult:
     """Run the given variant numbers through :func:`fused_nb` (one parallel call)."""
     from strategies.params import to_vector
@@ -271,7 +283,7 @@ def run_variants(problem: Any, variants: np.ndarray, *, daily: bool = False) -> 
     vectors = as_kernel_array(grid.vectors(to_vector, variants))
     on_change, band = problem.trading(vectors)
     group = as_kernel_array(grid.group_ids(problem.group_names, variants), np.int64)
-    stacked = problem.stacked()     # first fill, offsets, fill_rel, inputs
+    stacked = _stacked(problem)     # first fill, offsets, fill_rel, inputs
     metrics = np.empty((n, N_COLS))
     monthly = np.empty((n, problem.month_last.size), dtype=np.float32)
     daily_out = np.empty((n if daily else 0, problem.stop - problem.start))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import functools
 import math
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -186,13 +187,28 @@ class Grid:
         """(n, P) float64 param vectors of variants ``ids`` (default: all); ``encode`` maps a
         Params to its (P,) vector (e.g. ``strategies.params.to_vector``)."""
         codes = self.codes(ids)
-        base = np.asarray(encode(self.base), dtype=np.float64)
+        base, columns = self._encoded(encode)
         out = np.tile(base, (codes.shape[0], 1))
-        for k, (name, col) in enumerate(zip(self.names, self.positions())):
-            enc = np.array([encode(dataclasses.replace(self.base, **{name: v}))[col]
-                            for v in self.values[k]])
+        for k, (col, enc) in enumerate(columns):
             out[:, col] = enc[codes[:, k]]
         return out
+
+    def _encoded(self, encode: Callable[[Any], np.ndarray]
+                 ) -> tuple[np.ndarray, list[tuple[int, np.ndarray]]]:
+        """(the base's vector, [(position, each value's encoding)] per swept parameter) under
+        ``encode``, made once per grid and encoder (a sweep asks once per chunk)."""
+        memo = self._encodings
+        if encode not in memo:
+            base = np.asarray(encode(self.base), dtype=np.float64)
+            columns = [(col, np.array([encode(dataclasses.replace(self.base, **{name: v}))[col]
+                                       for v in self.values[k]]))
+                       for k, (name, col) in enumerate(zip(self.names, self.positions()))]
+            memo[encode] = (base, columns)
+        return memo[encode]
+
+    @functools.cached_property
+    def _encodings(self) -> dict[Any, tuple[np.ndarray, list[tuple[int, np.ndarray]]]]:
+        return {}
 
     def positions(self) -> tuple[int, ...]:
         """Each swept parameter's position in the param vector (keyed by name:
