@@ -19,12 +19,11 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -42,6 +41,9 @@ from engine.report.writer import (atomic_folder, check_target, config_digest, gi
                                   manifest_text, package_versions, safe_name, write_csv,
                                   write_manifest, write_metrics_csv)
 
+
+if TYPE_CHECKING:   # the pool class is imported only by runs that start one
+    from concurrent.futures import ProcessPoolExecutor
 
 @dataclass(frozen=True)
 class RunOutput:
@@ -144,7 +146,8 @@ def worker_count(workers: int, tearsheets: int, *, say: bool = True) -> int:
 
 
 @contextmanager
-def tearsheet_pool(workers: int, warm: bool | None = None) -> Iterator[ProcessPoolExecutor | None]:
+def tearsheet_pool(workers: int,
+                   warm: bool | None = None) -> Iterator[ProcessPoolExecutor | None]:
     """The tearsheet worker processes, started first (before any thread; see ``start_pool``).
 
     ``warm`` (default: when the tearsheet cache is empty or off, so that every tearsheet will

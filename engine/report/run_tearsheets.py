@@ -15,13 +15,17 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.report import tearsheet_cache as cache
 from engine.report.target import locked_temp, unlock
 from engine.report.tearsheet import TearsheetJob, render
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 #: appended after each link to a tearsheet that is still rendering (removed when it exists)
 PENDING = ' <small class="rowboat-pending">(rendering&hellip; reload)</small>'

@@ -23,9 +23,9 @@ import os
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,9 @@ from engine.report.tearsheet_fast import fast_quantstats
 from engine.report.tearsheet_fix import fix_tearsheet_html
 from engine.report.tearsheet_splices import splice_shading
 from engine.report.workers import guard_worker, lean_imports, parent_alive
+if TYPE_CHECKING:   # concurrent.futures.process (and multiprocessing) load with a pool only
+    from concurrent.futures import ProcessPoolExecutor
+
 
 PERIODS_PER_YEAR = 252
 
@@ -268,6 +271,8 @@ def start_pool(workers: int, warm: bool = True) -> ProcessPoolExecutor | None:
     """
     if workers <= 1:
         return None
+    from concurrent.futures import ProcessPoolExecutor
+
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(),
                                initializer=warm_worker, initargs=(warm,))
     pool.submit(int)  # with fork, the first submit launches every worker (now, not later)
@@ -294,6 +299,8 @@ def write_tearsheets(jobs: Sequence[TearsheetJob], *, workers: int = 2,
                 if on_done:
                     on_done(job.strategy, timings[job.strategy])
         else:
+            from concurrent.futures import as_completed
+
             futures = {pool.submit(render, job): job.strategy for job in jobs}
             for fut in as_completed(futures):
                 name = futures[fut]

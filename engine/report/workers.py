@@ -20,7 +20,10 @@ import os
 import signal
 import sys
 import types
-from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 _PARENT: int | None = None
 PR_SET_PDEATHSIG = 1
