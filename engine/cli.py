@@ -68,12 +68,21 @@ def _one_line_data_warnings() -> None:
     warnings.showwarning = show
 
 
+class _Version(argparse.Action):
+    """``--version``: the text is looked up (package metadata, ~0.1 s) only when asked for."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+        print(version_text())
+        parser.exit()
+
+
 def build_parser(command: str | None = None) -> tuple[argparse.ArgumentParser, object | None]:
     """The parser; only ``command``'s module is imported (and configured)."""
     parser = argparse.ArgumentParser(
         prog="rowboat",
         description="Backtest rotation between US mega-caps, ex-US and emerging markets.")
-    parser.add_argument("--version", action="version", version=version_text())
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="show program's version number and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     module = None
     for name, (modname, help_) in COMMANDS.items():
@@ -88,6 +97,7 @@ def _run(module: object, args: argparse.Namespace) -> int:
     """``module.main(args)``; once more after clearing numba's cache when it was unreadable."""
     from engine import numba_cache
 
+    numba_cache.preload_blas()   # every command loads kernels: numba's BLAS check, 0.35 s less
     try:
         return int(module.main(args) or 0)  # type: ignore[attr-defined]
     except Exception as exc:

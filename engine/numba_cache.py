@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import traceback
 from pathlib import Path
 
@@ -43,3 +44,43 @@ def clear() -> Path | None:
             except OSError:
                 pass
     return folder
+
+
+#: the module numba imports to check that BLAS is there (``numba.np.arraymath._check_blas``)
+BLAS = "scipy.linalg.cython_blas"
+
+
+def preload_blas() -> bool:
+    """Load scipy's ``cython_blas`` extension by itself, before numba looks for it.
+
+    Loading any cached kernel makes numba import its array registry, which checks that BLAS is
+    available with ``import scipy.linalg.cython_blas``: that runs ``scipy/linalg/__init__``
+    first — all of scipy.linalg and, through scipy's array-API shim, numpy.f2py — about 0.35 s
+    of a one-second run, none of which rowboat's kernels use. With the extension already in
+    ``sys.modules`` numba's check finds the very same BLAS (its function pointers come from this
+    module) and ``scipy.linalg`` is imported only by whoever uses it (it then picks up this
+    module). Does nothing (False) when numba has already checked, scipy.linalg is imported, or
+    the extension is not where scipy keeps it; numba then imports it itself, as before.
+    """
+    if BLAS in sys.modules or "scipy.linalg" in sys.modules or "numba.np.arraymath" in sys.modules:
+        return False
+    try:
+        import importlib.machinery
+        import importlib.util
+
+        import scipy
+
+        folder = Path(scipy.__file__).parent / "linalg"
+        path = next((folder / f"cython_blas{suffix}"
+                     for suffix in importlib.machinery.EXTENSION_SUFFIXES
+                     if (folder / f"cython_blas{suffix}").is_file()), None)
+        spec = importlib.util.spec_from_file_location(BLAS, path) if path else None
+        if spec is None or spec.loader is None:
+            return False
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[BLAS] = module
+        spec.loader.exec_module(module)
+    except Exception:  # noqa: BLE001 — numba imports it the usual way
+        sys.modules.pop(BLAS, None)
+        return False
+    return True

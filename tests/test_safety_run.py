@@ -183,7 +183,8 @@ def test_workers_capped_at_cores_and_tearsheets(tmp_path, capsys, monkeypatch) -
 
     started: list[int] = []
     monkeypatch.setenv("ROWBOAT_TEARSHEET_CACHE", "off")
-    monkeypatch.setattr(run_mod, "start_pool", lambda n: started.append(n))  # no processes
+    monkeypatch.setattr(run_mod, "start_pool",
+                        lambda n, **kw: started.append(n))  # no processes
     monkeypatch.setattr(sheets_mod, "render", lambda job: job.path.write_text("t") and 0.0)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
     assert cli.main(["run", str(config(tmp_path)), "--out", str(tmp_path / "o"), "--quiet",

@@ -185,39 +185,48 @@ def test_render_cuts_keep_quantstats_bytes(tmp_path: Path, monkeypatch) -> None:
 
 
 #: two runs with a pool of two workers; prints, per run, whether the pool was stopped as soon
-#: as every tearsheet was found in the cache and whether its workers were gone when the page
-#: was in place
+#: as every tearsheet was found in the cache, whether its workers were gone when the page
+#: was in place, whether they were started warm (importing quantstats at once) and whether
+#: they had imported quantstats (each worker answers once; a second worker's answer would
+#: wait for the first's, so one answer is asked for and the pool is left as the run left it)
 POOL_SCRIPT = textwrap.dedent("""
     import json, sys
     from engine.report import run as run_mod
     from engine.report.run import run_config
-    stopped, gone = [], []
+    stopped, gone, warm, imported = [], [], [], []
+    def has_quantstats():
+        return "quantstats" in sys.modules
     real_stop = run_mod.stop_pool
     def stop(pool):
+        if pool is not None:
+            imported.append(pool.submit(has_quantstats).result())
         stopped.append(pool is not None)
         real_stop(pool)
     run_mod.stop_pool = stop
     real_start = run_mod.start_pool
     pools = []
-    def start(workers):
-        pools.append(real_start(workers))
+    def start(workers, **kw):
+        warm.append(kw.get("warm", True))
+        pools.append(real_start(workers, **kw))
         return pools[-1]
     run_mod.start_pool = start
     def ready(out):
         procs = list((getattr(pools[-1], "_processes", None) or {}).values())
         gone.append(bool(procs) is False or not any(p.is_alive() for p in procs))
     for _ in range(2):
-        stopped.clear()
+        stopped.clear(); imported.clear()
         run_config(sys.argv[1], out=sys.argv[2], force=True, tearsheets=True, workers=2,
                    show_progress=False, on_ready=ready)
-        print(json.dumps({"stopped": list(stopped), "gone": gone[-1]}))
+        print(json.dumps({"stopped": list(stopped), "gone": gone[-1], "warm": warm[-1],
+                          "imported": list(imported)}))
 """)
 
 
 @pytest.mark.slow
 def test_workers_stop_when_every_tearsheet_is_cached(tmp_path: Path) -> None:
-    """A rerun with nothing changed does not wait for its tearsheet workers to finish importing
-    quantstats: they are stopped as soon as the cache has every tearsheet."""
+    """A rerun with nothing changed neither waits for its tearsheet workers nor shares the cores
+    with them: they are stopped as soon as the cache has every tearsheet, before they have
+    imported quantstats (with an empty cache they import it at once, during the backtests)."""
     cfg = tmp_path / "cached.toml"
     cfg.write_text(CONFIG, encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=str(ROOT),
@@ -226,8 +235,50 @@ def test_workers_stop_when_every_tearsheet_is_cached(tmp_path: Path) -> None:
                           env=env, capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     cold, warm = (json.loads(line) for line in proc.stdout.strip().splitlines()[-2:])
-    assert cold == {"stopped": [], "gone": False}      # the workers render the tearsheets
-    assert warm == {"stopped": [True], "gone": True}   # nothing to render: stopped at once
+    # the workers render the tearsheets; they imported quantstats as they started
+    assert cold == {"stopped": [], "gone": False, "warm": True, "imported": []}
+    # nothing to render: stopped at once, without having imported quantstats
+    assert warm == {"stopped": [True], "gone": True, "warm": False, "imported": [False]}
+
+
+#: a worker's imports (``lean_imports``, then quantstats), one job rendered in that process;
+#: prints which stand-ins quantstats got and whether the real yfinance loads on first use
+LEAN_SCRIPT = textwrap.dedent("""
+    import json, pickle, sys
+    from engine.report.workers import lean_imports
+    lean_imports()
+    from engine.report.tearsheet import render
+    render(pickle.loads(bytes.fromhex(sys.argv[1])))
+    from quantstats import _compat
+    kinds = {n: type(sys.modules.get(n)).__name__ for n in ("yfinance", "IPython", "ipywidgets")}
+    download = _compat.yf.download   # the first use imports the real package
+    print(json.dumps({"kinds": kinds, "real": hasattr(sys.modules["yfinance"], "__file__"),
+                      "download": callable(download)}))
+""")
+
+
+@pytest.mark.slow
+def test_worker_leaves_out_unused_imports_and_renders_the_same_bytes(tmp_path: Path) -> None:
+    """Tearsheet workers do not import yfinance (until used), IPython or ipywidgets, and the
+    tearsheet a worker writes is byte-identical to one rendered in a full process."""
+    import pickle
+
+    from engine.report import tearsheet
+
+    job = _jobs(tmp_path)[1]
+    lean = dataclasses.replace(job, path=tmp_path / "lean.html")
+    full = dataclasses.replace(job, path=tmp_path / "full.html")
+    lean.path.write_text("")   # render writes into the file it is given, never a new one
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", LEAN_SCRIPT, pickle.dumps(lean).hex()], env=env,
+                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out == {"kinds": {"yfinance": "_Deferred", "IPython": "NoneType",
+                             "ipywidgets": "NoneType"}, "real": True, "download": True}
+    full.path.write_text("")
+    tearsheet.render(full)
+    assert lean.path.read_bytes() == full.path.read_bytes()
 
 
 def test_an_interrupted_delivery_leaves_the_staging_folder_to_the_caller(tmp_path: Path) -> None:
@@ -253,3 +304,36 @@ def test_an_interrupted_delivery_leaves_the_staging_folder_to_the_caller(tmp_pat
     (staging / "late.svg").write_text("a worker still writing")
     sheets.cancel()                                         # after the workers stopped
     assert not staging.exists() and sheets.staging is None and sheets.staging_lock is None
+
+
+class _InterruptedPool:
+    """A pool whose first tearsheet submission is interrupted (Ctrl-C lands in ``submit``)."""
+
+    _processes: dict = {}
+
+    def submit(self, fn, *args):
+        if fn is int:            # the pool's own start-up call
+            return None
+        raise KeyboardInterrupt
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        return None
+
+
+def test_an_interruption_while_tearsheets_are_submitted_leaves_no_staging_folder(
+        tmp_path: Path, monkeypatch) -> None:
+    """Ctrl-C while the run submits its tearsheets (the staging folder exists, the run has not
+    got its :class:`Tearsheets` back yet): the staging folder is removed all the same."""
+    from engine.report import run as run_mod
+    from engine.report.target import STALE
+
+    monkeypatch.setenv(tearsheet_cache.CACHE_ENV, "off")
+    monkeypatch.setattr(run_mod, "start_pool", lambda workers, **kw: _InterruptedPool())
+    cfg = tmp_path / "cached.toml"
+    cfg.write_text(CONFIG, encoding="utf-8")
+    out = tmp_path / "o"
+    with pytest.raises(KeyboardInterrupt):
+        run_mod.run_config(cfg, out=out, force=True, tearsheets=True, workers=2,
+                           show_progress=False)
+    assert [p.name for p in out.iterdir() if STALE.match(p.name)] == []
+    assert not (out / "cached").exists()

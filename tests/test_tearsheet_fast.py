@@ -111,3 +111,53 @@ def test_text_sizes_are_the_renderers_own() -> None:
         plt.close(f)
     assert got == want
     assert want[0] != want[1] and want[1] != want[3]       # the kinds and dpi do differ
+
+
+def _drawdowns(seed: int, n: int) -> pd.Series:
+    """A drawdown series as quantstats makes it; some seeds start or end under water, some
+    have flat stretches (equal values: the 99 % quantile then keeps nothing of a period)."""
+    import quantstats as qs
+
+    rng = np.random.default_rng(seed)
+    r = rng.normal(2e-4, 0.011, n)
+    if seed % 3 == 0:
+        r[rng.integers(0, n, n // 5)] = 0.0              # flat days inside drawdowns
+    if seed % 4 == 1:
+        r[:5], r[5:10] = -0.01, 0.03                      # under water from the first day
+    if seed % 4 == 2:
+        r[-30:] = -0.004                                  # still under water at the end
+    returns = pd.Series(r, index=pd.bdate_range("2008-01-02", periods=n), name="rule")
+    return qs.stats.to_drawdown_series(returns)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_drawdown_details_is_quantstats_to_the_bit(seed: int) -> None:
+    """Every drawdown period, its valley, length and both depths exactly as quantstats'
+    ``drawdown_details`` finds them (the per-period loop in NumPy instead of pandas)."""
+    import quantstats as qs
+
+    dd = _drawdowns(seed, 300 + 450 * (seed % 5))
+    want = qs.stats.drawdown_details(dd)
+    got = fast.drawdown_details_fast(dd, qs.stats.drawdown_details)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    recovers = bool(((dd.iloc[1:] == 0) & (dd.iloc[:-1] != 0).to_numpy()).any())
+    assert len(want) > 0 or not recovers
+
+
+def test_drawdown_details_leaves_odd_series_to_quantstats() -> None:
+    import quantstats as qs
+
+    calls = []
+
+    def original(dd):
+        calls.append(len(dd))
+        return qs.stats.drawdown_details(dd)
+
+    dd = _drawdowns(5, 400)
+    never = pd.Series(0.0, index=dd.index)           # never under water: quantstats' empty table
+    gappy = dd.copy()
+    gappy.iloc[[10, 50]] = np.nan
+    for series in (never, gappy):
+        pd.testing.assert_frame_equal(fast.drawdown_details_fast(series, original),
+                                      qs.stats.drawdown_details(series), check_exact=True)
+    assert calls == [400, 400]

@@ -16,7 +16,7 @@ import pandas as pd
 
 from engine.metrics import drawdown_series, rolling_excess
 from engine.report.colors import BENCHMARK_COLOR, sleeve_colors, sleeve_order
-from engine.report.plotly_embed import values
+from engine.report.plotly_embed import dates, values
 
 FONT = ("system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, Liberation Sans, "
         "DejaVu Sans, sans-serif")
@@ -89,8 +89,8 @@ def runs(mask: np.ndarray | pd.Series, index: pd.DatetimeIndex) -> list[tuple[st
         return []
     edges = np.diff(np.concatenate([[0], m.astype(np.int8), [0]]))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
-    iso = pd.DatetimeIndex(index).strftime("%Y-%m-%d")
-    return [(iso[s], iso[e]) for s, e in zip(starts, ends)]
+    iso = dates(index)
+    return [(iso[s], iso[e]) for s, e in zip(starts.tolist(), ends.tolist())]
 
 
 def bands(spans: Sequence[tuple[str, str]], color: str, yref: str = "paper",
@@ -148,7 +148,7 @@ def allocation(weights: pd.DataFrame, strips: Mapping[str, pd.Series] | None = N
     if len(w) and keep[-1] != len(w) - 1:
         keep = np.append(keep, len(w) - 1)
     w = w.iloc[keep]
-    x = list(w.index.strftime("%Y-%m-%d"))
+    x = dates(w.index)
     traces = [{"type": "scatter", "mode": "lines", "name": (labels or {}).get(r, r), "x": x,
                "y": values(w[r], 4), "stackgroup": "w", "line": {"width": 0, "shape": "hv"},
                "fillcolor": scol[r], "hoverlabel": {"namelength": -1}} for r in roles]

@@ -95,8 +95,11 @@ def unpack(packed: dict[str, Any] | list[float | None]) -> list[float | None]:
 
 
 def dates(index: pd.DatetimeIndex) -> list[str]:
-    """ISO dates (YYYY-MM-DD) of an index."""
-    return list(pd.DatetimeIndex(index).strftime("%Y-%m-%d"))
+    """ISO dates (YYYY-MM-DD) of an index (tz-naive, without NaT): what
+    ``strftime("%Y-%m-%d")`` gives, through NumPy (pandas' strings are Arrow-backed, and a list
+    of them is built one element at a time)."""
+    days = pd.DatetimeIndex(index).to_numpy().astype("datetime64[D]")
+    return np.datetime_as_string(days, unit="D").tolist()
 
 
 def data_block(figures: Mapping[str, Mapping[str, Any]], date_table: Mapping[str, list[str]],

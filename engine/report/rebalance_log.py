@@ -25,12 +25,11 @@ def _binary_changes(inputs: pd.DataFrame | None) -> pd.Series:
     values = inputs[binary].to_numpy(dtype=float)
     prev, cur = values[:-1], values[1:]
     changed = (cur != prev) & ~np.isnan(prev)
-    out = dict.fromkeys(inputs.index[1:], "")
-    dates = inputs.index[1:]
-    for i in np.flatnonzero(changed.any(axis=1)):
-        out[dates[i]] = "; ".join(f"{binary[k]} {int(prev[i, k])}→{int(cur[i, k])}"
-                                  for k in np.flatnonzero(changed[i]))
-    return pd.Series(out, dtype=object)
+    out = np.full(len(cur), "", dtype=object)
+    for i in np.flatnonzero(changed.any(axis=1)).tolist():
+        out[i] = "; ".join(f"{binary[k]} {int(prev[i, k])}→{int(cur[i, k])}"
+                           for k in np.flatnonzero(changed[i]).tolist())
+    return pd.Series(out, index=inputs.index[1:].rename(None), dtype=object)
 
 
 def rebalance_log(result: Any, start: pd.Timestamp, end: pd.Timestamp,
@@ -46,13 +45,24 @@ def rebalance_log(result: Any, start: pd.Timestamp, end: pd.Timestamp,
     pos = sw.index.get_indexer(reb.index)
     before = sw[roles].shift(1).to_numpy()[pos]
     after = sw[roles].to_numpy()[pos]
-    out = pd.DataFrame({"decision_date": reb["decision_date"].to_numpy()}, index=reb.index)
+    decided = reb["decision_date"].to_numpy()
+    cols: dict[str, Any] = {"decision_date": decided}
     for k, r in enumerate(roles):
-        out[f"{r}_before"] = np.nan_to_num(before[:, k])
-        out[f"{r}_after"] = after[:, k]
-    out["turnover"] = reb["turnover"].to_numpy()
-    out["cost"] = reb["cost"].to_numpy()
+        cols[f"{r}_before"] = np.nan_to_num(before[:, k])
+        cols[f"{r}_after"] = after[:, k]
+    cols["turnover"] = reb["turnover"].to_numpy()
+    cols["cost"] = reb["cost"].to_numpy()
     changes = _binary_changes(inputs)
-    out["signal_changed"] = [changes.get(d, "") for d in out["decision_date"]]
+    cols["signal_changed"] = _lookup(changes, decided)
+    out = pd.DataFrame(cols, index=reb.index)
     out.index.name = "date"
     return out
+
+
+def _lookup(changes: pd.Series, dates: np.ndarray) -> list[str]:
+    """``changes.get(d, "")`` for each of ``dates`` (one vectorised index lookup)."""
+    if changes.empty or not len(dates):
+        return [""] * len(dates)
+    pos = pd.DatetimeIndex(changes.index).get_indexer(pd.DatetimeIndex(dates))
+    texts = changes.to_numpy()
+    return [texts[p] if p >= 0 else "" for p in pos.tolist()]

@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from engine.report import experiment_view as view
+from engine.report import tearsheet_cache
 from engine.report.quiet import quiet
 from engine.report.run_page import RunPage, build_run_page
 from engine.report.scorecard import calendar_table, scorecard
@@ -143,9 +144,17 @@ def worker_count(workers: int, tearsheets: int, *, say: bool = True) -> int:
 
 
 @contextmanager
-def tearsheet_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
-    """The tearsheet worker processes, started first (before any thread; see ``start_pool``)."""
-    pool = start_pool(workers)
+def tearsheet_pool(workers: int, warm: bool | None = None) -> Iterator[ProcessPoolExecutor | None]:
+    """The tearsheet worker processes, started first (before any thread; see ``start_pool``).
+
+    ``warm`` (default: when the tearsheet cache is empty or off, so that every tearsheet will
+    render): the workers import quantstats now, while the backtests run; otherwise with their
+    first tearsheet — a rerun whose tearsheets all come from the cache stops them unused, and
+    their imports would only have taken the cores from the page.
+    """
+    if warm is None:
+        warm = workers > 1 and not tearsheet_cache.has_entries(tearsheet_cache.cache_dir())
+    pool = start_pool(workers, warm=warm)
     try:
         yield pool
     except BaseException:
@@ -201,7 +210,11 @@ def write_results(exp: Any, target: Path, *, name: str | None = None, force: boo
                 (tmp / "tearsheets").mkdir()
                 jobs = tearsheet_jobs(returns, exp.benchmark, exp.rf, exp.rf_label,
                                       tmp / "tearsheets", files, tearsheet_splices(exp, returns))
-                sheets = Tearsheets.start(jobs, files, tmp / "tearsheets", pool, target.parent)
+                # held before any staging folder exists: an interruption from here on is
+                # cleaned up below (workers stopped, then the staging folder removed)
+                sheets = Tearsheets(jobs=list(jobs), files=dict(files),
+                                    folder=tearsheet_cache.cache_dir())
+                sheets.begin(tmp / "tearsheets", pool, target.parent)
                 if not sheets.missing:   # all from the cache: the warming workers go now
                     stop_pool(pool)
             t1 = time.perf_counter()

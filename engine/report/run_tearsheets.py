@@ -76,8 +76,16 @@ class Tearsheets:
               pool: ProcessPoolExecutor | None, staging_parent: Path) -> "Tearsheets":
         """Copy cached tearsheets into ``out`` (the run's temporary tearsheets/ folder) and
         submit the others to ``pool`` (None: they render in :meth:`deliver`)."""
-        t0 = time.perf_counter()
         self = cls(jobs=list(jobs), files=dict(files), folder=cache.cache_dir())
+        self.begin(out, pool, staging_parent)
+        return self
+
+    def begin(self, out: Path, pool: ProcessPoolExecutor | None, staging_parent: Path) -> None:
+        """:meth:`start` on an object the caller already holds: interrupted in here (Ctrl-C,
+        SIGTERM) after the staging folder was made, the caller can still stop the workers and
+        :meth:`cancel` (a run that only got the object back from :meth:`start` would lose the
+        folder, left behind locked until the run's process ends)."""
+        t0 = time.perf_counter()
         for job in self.jobs:
             key = self.keys[job.strategy] = cache.cache_key(job)
             hit = cache.lookup(self.folder, key)
@@ -89,9 +97,9 @@ class Tearsheets:
                     self.staging, self.staging_lock = locked_temp(staging_parent, ".tearsheets-")
                 self.missing.append(replace(job, path=self.staging / job.path.name))
         if pool is not None:
-            self.futures = {pool.submit(render, job): job for job in self.missing}
+            for job in self.missing:
+                self.futures[pool.submit(render, job)] = job
         self.seconds = time.perf_counter() - t0
-        return self
 
     def pending_links(self, prefix: str = "tearsheets/") -> list[str]:
         return [prefix + self.files[job.strategy] for job in self.missing]

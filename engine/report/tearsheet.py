@@ -37,7 +37,7 @@ from engine.report.splice_marks import Span
 from engine.report.tearsheet_fast import fast_quantstats
 from engine.report.tearsheet_fix import fix_tearsheet_html
 from engine.report.tearsheet_splices import splice_shading
-from engine.report.workers import guard_worker, parent_alive
+from engine.report.workers import guard_worker, lean_imports, parent_alive
 
 PERIODS_PER_YEAR = 252
 
@@ -236,34 +236,40 @@ def mp_context():
 WORKER_NICENESS = 2
 
 
-def warm_worker() -> None:
+def warm_worker(warm: bool = True) -> None:
     """Worker initializer: die with the run (see :mod:`engine.report.workers`), run at a lower
-    priority than the page (:data:`WORKER_NICENESS`), silence noise, draw off-screen, import
-    quantstats once per process."""
+    priority than the page (:data:`WORKER_NICENESS`), silence noise, leave out what quantstats
+    imports but a tearsheet never uses (:func:`~engine.report.workers.lean_imports`), draw
+    off-screen, and (``warm``) import quantstats now rather than with the first tearsheet."""
     guard_worker()
     try:
         os.nice(WORKER_NICENESS)
     except OSError:  # pragma: no cover - not allowed: same priority as the run
         pass
     quiet()
+    lean_imports()
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot  # noqa: F401
-    import quantstats  # noqa: F401
+    if warm:
+        import matplotlib.pyplot  # noqa: F401
+        import quantstats  # noqa: F401
 
 
-def start_pool(workers: int) -> ProcessPoolExecutor | None:
+def start_pool(workers: int, warm: bool = True) -> ProcessPoolExecutor | None:
     """A pool of ``workers`` tearsheet processes, all started now (None when ``workers <= 1``).
 
     Start it before any thread exists in this process (progress bars, numba, the pool's own
-    manager): forking a multi-threaded process can deadlock the child. Its workers import
-    quantstats while this process loads data and runs backtests.
+    manager): forking a multi-threaded process can deadlock the child. With ``warm`` its
+    workers import quantstats (~1 s each) while this process loads data and runs backtests;
+    without, they wait for their first tearsheet to import it — for a run whose tearsheets
+    are probably all in the cache, whose workers are stopped unused (their imports would only
+    take the cores from the page).
     """
     if workers <= 1:
         return None
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(),
-                               initializer=warm_worker)
+                               initializer=warm_worker, initargs=(warm,))
     pool.submit(int)  # with fork, the first submit launches every worker (now, not later)
     return pool
 

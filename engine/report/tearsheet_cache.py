@@ -98,6 +98,12 @@ def cache_key(job: "TearsheetJob") -> str:
     return h.hexdigest()
 
 
+def has_entries(folder: Path | None) -> bool:
+    """Whether the cache holds any tearsheet: without one (or without a cache) every tearsheet of
+    a run will render, so its workers import quantstats at once."""
+    return folder is not None and next(folder.glob("*/*.html"), None) is not None
+
+
 def entry(folder: Path, key: str) -> Path:
     return folder / key[:2] / f"{key}.html"
 

@@ -1,27 +1,56 @@
-"""What the user sees in the terminal: progress bars on stderr, a rich summary table on stdout."""
+"""What the user sees in the terminal: progress bars on stderr, a rich summary table on stdout.
+
+rich is imported only when something is shown (``rowboat run --quiet`` never loads it).
+"""
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
-                           TimeElapsedColumn)
-from rich.table import Table
 
 from engine.report.page import bp, pct, pp
 
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
 
 def err_console() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True)
 
 
+class Silent:
+    """What :func:`progress` yields when nothing is shown: the calls a run makes, doing
+    nothing."""
+
+    tasks: tuple[()] = ()
+
+    def add_task(self, description: str, total: float | None = None, **fields: Any) -> int:
+        return 0
+
+    def update(self, task: int, **fields: Any) -> None:
+        return None
+
+    def advance(self, task: int, advance: float = 1) -> None:
+        return None
+
+
 @contextmanager
-def progress(console: Console | None = None, *, enabled: bool = True) -> Iterator[Progress]:
+def progress(console: Console | None = None, *,
+             enabled: bool = True) -> Iterator[Progress | Silent]:
     """A rich Progress on stderr (spinner, bar, n/N, elapsed); silent when ``enabled`` is off
-    or stderr is not a terminal."""
+    or stderr is not a terminal (:class:`Silent` when off: rich is not even imported)."""
+    if not enabled and console is None:
+        yield Silent()
+        return
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
+                               TextColumn, TimeElapsedColumn)
+
     con = console or err_console()
     prog = Progress(SpinnerColumn(), TextColumn("{task.description:<28}"), BarColumn(),
                     MofNCompleteColumn(), TimeElapsedColumn(), console=con,
@@ -55,6 +84,8 @@ def summary_table(metrics: pd.DataFrame, benchmark: str, title: str,
                   width: int = 200) -> Table:
     """Strategies × headline metrics (percent where the page shows percent); a terminal
     narrower than 120 columns gets the essential columns only."""
+    from rich.table import Table
+
     cols = [c for c in _COLUMNS if c[2] or width >= 120]
     table = Table(title=title, title_justify="left", header_style="bold")
     table.add_column("Strategy", style="bold", no_wrap=True)
@@ -75,6 +106,8 @@ def summary_title(name: str, metrics: pd.DataFrame) -> str:
 def print_summary(name: str, metrics: pd.DataFrame, benchmark: str,
                   console: Console | None = None) -> None:
     """The summary table on stdout (above a live progress display, if one is running)."""
+    from rich.console import Console
+
     con = console or Console()
     con.print(summary_table(metrics, benchmark, summary_title(name, metrics), width=con.width))
 

@@ -9,12 +9,17 @@
   after its run has gone (and never recreates a removed temporary folder).
 * :func:`stop_pool` (in the run, on an error or an interruption): kill the workers *before*
   the temporary folder is removed.
+* :func:`lean_imports` (in each worker, before quantstats is imported): the packages quantstats
+  imports but never uses to render a tearsheet from given returns are not loaded.
 """
 from __future__ import annotations
 
+import importlib
+import importlib.machinery
 import os
 import signal
 import sys
+import types
 from concurrent.futures import ProcessPoolExecutor
 
 _PARENT: int | None = None
@@ -41,6 +46,36 @@ def guard_worker() -> None:
     _die_with_parent()
     if os.getppid() != _PARENT or _PARENT == 1:  # the parent died before the guard was set
         os._exit(0)
+
+
+#: imported by quantstats for downloads only (``yfinance``, ~0.3 s with its own imports): a
+#: stand-in that imports the real package on first use of any of its names
+DEFERRED = ("yfinance",)
+#: imported by quantstats and seaborn inside ``try: … except ImportError`` for notebook display
+#: and widgets (~0.2 s): absent in a worker, which draws to files only
+ABSENT = ("IPython", "ipywidgets")
+
+
+class _Deferred(types.ModuleType):
+    """A module that imports the real one on first use of a name it does not define."""
+
+    def __getattr__(self, attr: str):  # only called for names the stand-in lacks
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        real = importlib.import_module(self.__name__)
+        return getattr(real, attr)
+
+
+def lean_imports() -> None:
+    """Call in a worker process before quantstats is imported (never in a user's process: a
+    notebook needs IPython). Rendering is unchanged: nothing of these packages is used."""
+    for name in ABSENT:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # import → ImportError
+    for name in DEFERRED:
+        if name not in sys.modules:
+            stand_in = _Deferred(name)
+            stand_in.__spec__ = importlib.machinery.ModuleSpec(name, None)
+            sys.modules[name] = stand_in
 
 
 def parent_alive() -> bool:

@@ -19,6 +19,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -165,13 +166,20 @@ def write_metrics_csv(metrics: pd.DataFrame, path: Path) -> None:
 
 
 def package_versions() -> dict[str, str]:
+    """Python's version and each of :data:`PACKAGES`' (looked up once per process: a run's page
+    and manifest both state them, and each lookup scans the installed packages)."""
+    return dict(_package_versions())
+
+
+@lru_cache(maxsize=1)
+def _package_versions() -> tuple[tuple[str, str], ...]:
     versions = {"python": sys.version.split()[0]}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
-    return versions
+    return tuple(versions.items())
 
 
 def git_commit(where: Path | None = None) -> str:
