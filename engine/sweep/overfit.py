@@ -385,7 +385,10 @@ def _pbo(rows: np.ndarray, pick: np.ndarray, weight: np.ndarray, n_blocks: int) 
     s2 = np.empty((n_blocks, n))
     _block_sums_nb(rows, pick, n_blocks, block_len, offset, center, s1, s2)
     half = n_blocks // 2
-    combos = np.array(list(itertools.combinations(range(n_blocks), half)), dtype=np.int64)
+    n_combos = math.comb(n_blocks, half)
+    combos = np.fromiter(itertools.chain.from_iterable(itertools.combinations(range(n_blocks),
+                                                                              half)),
+                         dtype=np.int64, count=n_combos * half).reshape(n_combos, half)
     first = np.ascontiguousarray(combos[: combos.shape[0] // 2])
     c = combos.shape[0]
     rank = np.empty(c)
