@@ -195,7 +195,7 @@ POOL_SCRIPT = textwrap.dedent("""
     from engine.report.run import run_config
     stopped, gone, warm, imported = [], [], [], []
     def has_quantstats():
-        return "quantstats" in sys.modules
+        return "quantstats" in sys.modules or "matplotlib" in sys.modules
     real_stop = run_mod.stop_pool
     def stop(pool):
         if pool is not None:
@@ -237,7 +237,7 @@ def test_workers_stop_when_every_tearsheet_is_cached(tmp_path: Path) -> None:
     cold, warm = (json.loads(line) for line in proc.stdout.strip().splitlines()[-2:])
     # the workers render the tearsheets; they imported quantstats as they started
     assert cold == {"stopped": [], "gone": False, "warm": True, "imported": []}
-    # nothing to render: stopped at once, without having imported quantstats
+    # nothing to render: stopped at once, without having imported quantstats (or matplotlib)
     assert warm == {"stopped": [True], "gone": True, "warm": False, "imported": [False]}
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -251,6 +252,9 @@ def warm_worker(warm: bool = True) -> None:
         pass
     quiet()
     lean_imports()
+    if not warm and "matplotlib" not in sys.modules:
+        os.environ["MPLBACKEND"] = "Agg"   # what matplotlib.use("Agg") sets, once it is imported
+        return
     import matplotlib
 
     matplotlib.use("Agg")
