@@ -31,6 +31,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from engine import startup_gc
+
+    startup_gc.pause()   # until the backtests are measured: imports, data, kernels (see there)
+    try:
+        return _main(args)
+    finally:
+        startup_gc.settle()
+
+
+def _main(args: argparse.Namespace) -> int:
+    from engine import startup_gc
     from engine.report.run import run_config
     from engine.report.terminal import closing_line, print_summary
 
@@ -39,6 +50,11 @@ def main(args: argparse.Namespace) -> int:
                           "(e.g. scripts/configs/rowing_boat.toml)")
     if args.workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {args.workers}")
+
+    def measured(*scorecard) -> None:
+        startup_gc.settle()   # loaded and measured: collect the page's garbage as usual
+        if not args.quiet:    # the summary table appears as soon as the backtests are measured
+            print_summary(*scorecard)
 
     def ready(out) -> None:   # the page is in place; tearsheets may still be rendering
         if args.quiet:
@@ -54,8 +70,7 @@ def main(args: argparse.Namespace) -> int:
                      backend=args.backend, force=args.force, tearsheets=args.tearsheets,
                      workers=args.workers, show_progress=not args.quiet,
                      argv=["rowboat", *sys.argv[1:]], on_ready=ready,
-                     # the summary table appears as soon as the backtests are measured
-                     on_measured=None if args.quiet else print_summary)
+                     on_measured=measured)
     if not args.quiet:
         print(closing_line(out))
     print(out.index)

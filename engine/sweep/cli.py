@@ -52,18 +52,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    import gc
+    from engine import startup_gc
 
-    # pandas, numba (with its registries) and the kernels leave ~150,000 long-lived objects that
-    # Python's cycle collector would walk again in each full pass: ~0.3 s of a 10,800-variant
-    # sweep. Collect nothing while they load, then set them aside for good (gc.freeze); the
-    # sweep's own garbage is collected as usual.
-    gc.disable()
+    startup_gc.pause()      # the imports below are set aside from the cycle collector
     try:
         from engine.sweep.api import run_sweep
     finally:
-        gc.freeze()
-        gc.enable()
+        startup_gc.settle()
     result = run_sweep(args.config, strategy=args.strategy, grid=args.grid, data=args.data,
                        start=args.start, end=args.end, scheduler=args.scheduler,
                        chunk=args.chunk, top=args.top, out=args.out, force=args.force,
