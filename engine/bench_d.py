@@ -10,7 +10,11 @@ config when that folder is absent, and the JSON says so):
 * ``peer_s``: the peer — one Python process (:func:`peer`) that runs the same eight backtests
   through vectorbt (``backend="vectorbt"``: the same target weights through
   ``Portfolio.from_orders``) and writes the same eight quantstats tearsheets with
-  ``quantstats.reports.html``, one after the other, as a script would.
+  ``quantstats.reports.html``, one after the other, as a script would. Warm too: an untimed
+  ``--peer-warm`` process runs the eight vectorbt backtests first, so vectorbt's kernels come
+  from numba's cache as they would on a user's second run. A cold cache (after any edit of
+  rowboat's sources, which names the cache folder) added 20–30 s of compiling to the peer
+  (115 s cold vs 86–89 s warm on one day) and flattered the ratios.
 
 ``full_ratio = peer_s / full_s``, ``rerun_ratio = peer_s / rerun_s``. Wall seconds of whole
 processes (interpreter start and imports included). This module is imported only by
@@ -53,16 +57,20 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
     return seconds
 
 
-def peer(config: Path, out: Path) -> None:
-    """The peer script: eight vectorbt backtests, eight quantstats tearsheets, one process."""
+def peer(config: Path, out: Path | None) -> None:
+    """The peer script: eight vectorbt backtests, eight quantstats tearsheets, one process
+    (``out`` None: the backtests only, to fill numba's cache with vectorbt's kernels)."""
+    from engine.experiment import load_experiment
+
+    exp = load_experiment(config, backend="vectorbt")
+    if out is None:
+        return
     import quantstats as qs
 
-    from engine.experiment import load_experiment
     from engine.report.quiet import quiet
     from engine.report.tearsheet import quantstats_inputs, tearsheet_jobs
 
     quiet()
-    exp = load_experiment(config, backend="vectorbt")
     returns = exp.returns()
     out.mkdir(parents=True, exist_ok=True)
     files = {n: f"{n}.html" for n in returns.columns}
@@ -84,6 +92,7 @@ def run_task_d(quick: bool = False, runs: int = 3) -> dict:
         shutil.rmtree(base / "cache", ignore_errors=True)
         full = timed(run, env)
         rerun = [timed(run, env) for _ in range(runs)]
+        timed([sys.executable, "-m", "engine.bench_d", "--peer-warm", str(config)], env)
         peer_s = timed([sys.executable, "-m", "engine.bench_d", "--peer", str(config),
                         str(base / "peer")], env)
     full_s, rerun_s = full, statistics.median(rerun)
@@ -105,10 +114,15 @@ def main(argv: list[str] | None = None) -> int:
                                                  "script, end to end (JSON out)")
     parser.add_argument("--peer", nargs=2, metavar=("CONFIG", "OUT"),
                         help="run the peer script only (what Task D times)")
+    parser.add_argument("--peer-warm", metavar="CONFIG",
+                        help="the peer's backtests only (untimed: fills numba's cache)")
     parser.add_argument("--quick", action="store_true", help="one run of each")
     args = parser.parse_args(argv)
     if args.peer:
         peer(Path(args.peer[0]), Path(args.peer[1]))
+        return 0
+    if args.peer_warm:
+        peer(Path(args.peer_warm), None)
         return 0
     print(json.dumps({"task_d": run_task_d(quick=args.quick)}, indent=2))
     return 0
