@@ -3,25 +3,28 @@ numba's cache) and writes nothing; before it, a cold cache added 20–30 s of ve
 to the peer after every edit of rowboat's sources."""
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from engine import bench_d
 
 
-@pytest.mark.slow
-def test_peer_warm_runs_the_backtests_and_writes_nothing(tmp_path: Path) -> None:
-    config = ROOT / "scripts" / "configs" / "rowing_boat.toml"
-    code = ("import sys\nfrom unittest import mock\nimport engine.experiment as e\n"
-            "from engine import bench_d\nseen = []\nreal = e.load_experiment\n"
-            "def spy(c, **kw):\n    seen.append(kw)\n    return real(c, **kw)\n"
-            "with mock.patch.object(e, 'load_experiment', spy):\n"
-            f"    assert bench_d.main(['--peer-warm', {str(config)!r}]) == 0\n"
-            "print(seen)")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=tmp_path, check=True)
-    assert proc.stdout.strip().splitlines()[-1] == "[{'backend': 'vectorbt'}]"
+def test_peer_warm_runs_the_vectorbt_backtests_and_writes_nothing(tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    import engine.experiment as experiment
+
+    seen: list[tuple[Path, dict]] = []
+    monkeypatch.setattr(experiment, "load_experiment",
+                        lambda config, **kw: seen.append((config, kw)) or object())
+    monkeypatch.setitem(sys.modules, "quantstats", None)   # importing it would fail
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "c.toml"
+    assert bench_d.main(["--peer-warm", str(config)]) == 0
+    assert seen == [(config, {"backend": "vectorbt"})]
     assert list(tmp_path.iterdir()) == []
+    # the timed peer goes on to quantstats (here: the import fails, as it must get there)
+    with pytest.raises(ImportError):
+        bench_d.main(["--peer", str(config), str(tmp_path / "out")])
+    assert len(seen) == 2
