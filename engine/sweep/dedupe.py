@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numba import njit, prange, types
 
-from engine.sweep.fused import RULE_TYPE
+from engine.sweep.fused import RULE_TYPE, longest_group
 
 @njit(types.uint64(types.uint64, types.uint64), cache=True, inline="always")
 def _mix(h, x):
@@ -51,9 +51,7 @@ def target_hashes_nb(rule, group, offsets, inputs, params, n_sleeves, on_change,
     on_change, band bits and the bits of every target sleeve weight its rule returns
     (group's decision rows × ``n_sleeves``). −0.0 and 0.0 hash alike (they trade alike)."""
     n = params.shape[0]
-    d_max = 0
-    for g in range(offsets.shape[0] - 1):
-        d_max = max(d_max, offsets[g + 1] - offsets[g])
+    d_max = longest_group(offsets)
     n_slices = min(64, n)
     for c in prange(n_slices):
         sw_all = np.empty((d_max, n_sleeves))
@@ -98,9 +96,7 @@ def same_targets_nb(rule, group, offsets, inputs, params, n_sleeves, on_change, 
     """ok[v] = variant v's key equals its representative rep[v]'s exactly (group, on_change,
     band and every target weight, −0.0 == 0.0); recomputes both rules' targets."""
     n = params.shape[0]
-    d_max = 0
-    for g in range(offsets.shape[0] - 1):
-        d_max = max(d_max, offsets[g + 1] - offsets[g])
+    d_max = longest_group(offsets)
     n_slices = min(64, n)
     for c in prange(n_slices):
         a_all = np.empty((d_max, n_sleeves))

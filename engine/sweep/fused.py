@@ -52,6 +52,17 @@ from engine.sim.nb import simulate_costs_nb
 RULE_SIG = types.void(types.float64[:, ::1], types.float64[::1], types.float64[:, ::1])
 RULE_TYPE = types.FunctionType(RULE_SIG)
 
+
+@njit(cache=True, nogil=True, inline="always")
+def longest_group(offsets: np.ndarray) -> int:
+    """The most decision rows of any signal group (group g: rows offsets[g] … offsets[g+1] − 1):
+    the size of a work item's target-weight scratch."""
+    d_max = 0
+    for g in range(offsets.shape[0] - 1):
+        d_max = max(d_max, offsets[g + 1] - offsets[g])
+    return d_max
+
+
 #: Extra output slot after the engine's metric slots: every rebalance executed over the whole
 #: simulation, the initial purchase and those before the measured period included (the length of
 #: a single backtest's ``Result.rebalances``; the metric slot N_REBALANCES counts only the
@@ -103,9 +114,7 @@ def fused_nb(rule, close, group, first_fill, offsets, fill_rel, inputs, params,
     T, K = close.shape
     Ks = sleeve_map.shape[0]
     M = month_last.shape[0]
-    d_max = 0
-    for g in range(offsets.shape[0] - 1):
-        d_max = max(d_max, offsets[g + 1] - offsets[g])
+    d_max = longest_group(offsets)
     # the baskets' non-zero entries, ticker by ticker (sleeve s: entries basket_at[s] …
     # basket_at[s + 1] − 1; the cash basket last)
     basket_at = np.zeros(Ks + 2, dtype=np.int64)
