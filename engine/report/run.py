@@ -215,8 +215,7 @@ def write_results(exp: Any, target: Path, *, name: str | None = None, force: boo
                                       tmp / "tearsheets", files, tearsheet_splices(exp, returns))
                 # held before any staging folder exists: an interruption from here on is
                 # cleaned up below (workers stopped, then the staging folder removed)
-                sheets = Tearsheets(jobs=list(jobs), files=dict(files),
-                                    folder=tearsheet_cache.cache_dir())
+                sheets = Tearsheets.of(jobs, files)
                 sheets.begin(tmp / "tearsheets", pool, target.parent)
                 if not sheets.missing:   # all from the cache: the warming workers go now
                     stop_pool(pool)

@@ -76,19 +76,16 @@ class Tearsheets:
     seconds: float = 0.0                        #: spent copying, then waiting for renders
 
     @classmethod
-    def start(cls, jobs: list[TearsheetJob], files: dict[str, str], out: Path,
-              pool: ProcessPoolExecutor | None, staging_parent: Path) -> "Tearsheets":
-        """Copy cached tearsheets into ``out`` (the run's temporary tearsheets/ folder) and
-        submit the others to ``pool`` (None: they render in :meth:`deliver`)."""
-        self = cls(jobs=list(jobs), files=dict(files), folder=cache.cache_dir())
-        self.begin(out, pool, staging_parent)
-        return self
+    def of(cls, jobs: list[TearsheetJob], files: dict[str, str]) -> "Tearsheets":
+        """The run's tearsheets, nothing copied or submitted yet: the caller holds the object
+        before :meth:`begin` makes any staging folder."""
+        return cls(jobs=list(jobs), files=dict(files), folder=cache.cache_dir())
 
     def begin(self, out: Path, pool: ProcessPoolExecutor | None, staging_parent: Path) -> None:
-        """:meth:`start` on an object the caller already holds: interrupted in here (Ctrl-C,
-        SIGTERM) after the staging folder was made, the caller can still stop the workers and
-        :meth:`cancel` (a run that only got the object back from :meth:`start` would lose the
-        folder, left behind locked until the run's process ends)."""
+        """Copy cached tearsheets into ``out`` (the run's temporary tearsheets/ folder) and
+        submit the others to ``pool`` (None: they render in :meth:`deliver`). Interrupted in
+        here (Ctrl-C, SIGTERM) after the staging folder was made, the caller still holds the
+        object, so it can stop the workers and :meth:`cancel`."""
         t0 = time.perf_counter()
         for job in self.jobs:
             key = self.keys[job.strategy] = cache.cache_key(job)
