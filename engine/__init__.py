@@ -31,11 +31,22 @@ def source_hash() -> str:
     return h.hexdigest()[:12]
 
 
+_LOADED_SOURCE: str | None = None
+
+
+def loaded_source_hash() -> str:
+    """:func:`source_hash` as it was when this process loaded the package (computed once)."""
+    global _LOADED_SOURCE
+    if _LOADED_SOURCE is None:
+        _LOADED_SOURCE = source_hash()
+    return _LOADED_SOURCE
+
+
 def cache_name() -> str:
     """The numba cache sub-folder's name: source hash, SIMD level, lane width."""
     from engine.simd import cache_tag
 
-    return f"{source_hash()}-{cache_tag()}"
+    return f"{loaded_source_hash()}-{cache_tag()}"
 
 
 def _numba_cache() -> None:

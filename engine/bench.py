@@ -29,7 +29,8 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -46,8 +47,25 @@ def child_env(**extra: str) -> dict[str, str]:
     in every timed run, ~0.3 s no user's second run pays) — with warnings off and ``extra``."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONWARNINGS"] = "ignore"
+    env["ROWBOAT_NO_SERVER"] = "1"     # a `rowboat server` is timed only where the JSON says so
     env.update(extra)
     return env
+
+
+@contextmanager
+def resident(env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """A ``rowboat server`` (:mod:`engine.server`) for commands run with the environment this
+    yields (``env`` with a socket folder of its own); stopped afterwards."""
+    with tempfile.TemporaryDirectory(prefix="rowboat-bench-server-") as folder:
+        env = {k: v for k, v in env.items() if k != "ROWBOAT_NO_SERVER"}
+        env["ROWBOAT_SERVER_DIR"] = folder
+        server = [sys.executable, "-m", "engine.cli", "server"]
+        subprocess.run([*server, "start", "--idle", "30"], env=env, cwd=ROOT, check=True,
+                       capture_output=True)
+        try:
+            yield env
+        finally:
+            subprocess.run([*server, "stop"], env=env, cwd=ROOT, capture_output=True)
 
 
 SHARED_PRICES = Path(os.environ.get("ROWBOAT_SHARED_DATA",

@@ -7,6 +7,9 @@ config when that folder is absent, and the JSON says so):
   filled by a first, untimed run; the median of the timed runs);
 * ``full_s``: ``rowboat run CONFIG`` with tearsheets and an empty tearsheet cache (cold);
 * ``rerun_s``: the same again with nothing changed (the cache is warm; median);
+* ``page_server_s``: ``page_s`` with a ``rowboat server`` started first (:mod:`engine.server`:
+  the command runs in a fork of a warm process; its first run untimed; median). Every other
+  figure is timed without a server;
 * ``peer_s``: the peer — one Python process (:func:`peer`) that runs the same eight backtests
   through vectorbt (``backend="vectorbt"``: the same target weights through
   ``Portfolio.from_orders``) and writes the same eight quantstats tearsheets with
@@ -33,7 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine.bench import ROOT, SHARED_PRICES, child_env
+from engine.bench import ROOT, SHARED_PRICES, child_env, resident
 
 ETF_CONFIG = ROOT / "scripts" / "configs" / "rowing_boat_etfs.toml"
 SAMPLE_CONFIG = ROOT / "scripts" / "configs" / "rowing_boat.toml"
@@ -89,6 +92,9 @@ def run_task_d(quick: bool = False, runs: int = 3) -> dict:
                str(base / "out"), "--force", "--quiet"]
         timed(run + ["--no-tearsheets"], env)                     # warm-up, untimed
         page = [timed(run + ["--no-tearsheets"], env) for _ in range(runs)]
+        with resident(env) as served:                            # the same in a `rowboat server`
+            timed(run + ["--no-tearsheets"], served)             # its first run, untimed
+            page_server = [timed(run + ["--no-tearsheets"], served) for _ in range(runs)]
         shutil.rmtree(base / "cache", ignore_errors=True)
         full = timed(run, env)
         rerun = [timed(run, env) for _ in range(runs)]
@@ -98,7 +104,9 @@ def run_task_d(quick: bool = False, runs: int = 3) -> dict:
     full_s, rerun_s = full, statistics.median(rerun)
     return {"page_s": statistics.median(page), "full_s": full_s, "rerun_s": rerun_s,
             "peer_s": peer_s, "full_ratio": peer_s / full_s, "rerun_ratio": peer_s / rerun_s,
-            "page_runs": page, "rerun_runs": rerun, "config": config.name, "data": desc,
+            "page_runs": page, "rerun_runs": rerun,
+            "page_server_s": statistics.median(page_server), "page_server_runs": page_server,
+            "config": config.name, "data": desc,
             "workers": 2, "quick": quick,
             "timed": "wall seconds of whole processes; page and rerun: median of the runs"}
 

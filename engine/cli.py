@@ -1,4 +1,4 @@
-"""The ``rowboat`` command: ``run | today | compare | sweep | data | bench``.
+"""The ``rowboat`` command: ``run | today | compare | sweep | data | bench | server``.
 
 Each sub-command lives in its own module exposing ``configure(parser)`` and ``main(args) -> int``;
 this file only dispatches, imports lazily (so ``rowboat --help`` is fast), and turns a
@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sweep": ("engine.sweep.cli", "parameter sweep of one strategy with overfitting statistics"),
     "data": ("engine.data.cli", "check a data folder, fetch Yahoo data, show a universe"),
     "bench": ("engine.bench", "speed benchmark against vectorbt and bt (prints JSON)"),
+    "server": ("engine.server_cli", "start, stop or show a resident process that run, sweep, "
+               "today and compare start from (about 1.5 s faster each)"),
 }
 
 
@@ -111,7 +113,7 @@ def _run(module: object, args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from engine import interrupt
+    from engine import interrupt, server
     from engine.errors import UserError
 
     previous = interrupt.handle_signals()
@@ -119,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         _quiet_third_party()
         _one_line_data_warnings()
         argv = list(sys.argv[1:] if argv is None else argv)
+        served = server.forward(argv)       # a started `rowboat server` runs it, if there is one
+        if served is not None:
+            return served
         command = next((a for a in argv if not a.startswith("-")), None)
         parser, module = build_parser(command if command in COMMANDS else None)
         args = parser.parse_args(argv)

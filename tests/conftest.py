@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("ROWBOAT_SHARED_DATA", ROOT.parent / "shared" / "data"))
 # tearsheets rendered by tests go to a cache of their own, never the user's ~/.cache
 os.environ.setdefault("ROWBOAT_TEARSHEET_CACHE", tempfile.mkdtemp(prefix="rowboat-test-ts-"))
+# a developer's `rowboat server` never runs the tests' commands (tests/test_server.py starts its own)
+os.environ["ROWBOAT_NO_SERVER"] = "1"
 SKIP_REASON = (f"real market data not found at {SHARED_DATA} (a user's clone has no ../shared/data; "
                "set ROWBOAT_SHARED_DATA to point at it)")
 

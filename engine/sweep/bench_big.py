@@ -3,7 +3,8 @@
 * :func:`sweep_e2e` (Task C's ``sweep_e2e_seconds``): ``rowboat sweep`` of the ETF config's
   ``rowing_boat`` strategy over its documented grid (10,800 variants) — signals, kernel,
   statistics, files and the page; warm (one untimed run first: numba's cache, the file cache
-  and Python's bytecode cache), the median of three.
+  and Python's bytecode cache), the median of three; ``sweep_e2e_server_seconds`` the same with
+  a ``rowboat server`` started first (:mod:`engine.server`).
 * :func:`big` (``--task big``): 1,000,000 variants of the same strategy (:data:`BIG_GRID`:
   drawdown 100 × shift 100 × defensive 100 values, one signal group), end to end; wall seconds
   and the process's peak resident memory (``wait4``'s ``ru_maxrss`` of that child alone).
@@ -20,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine.bench import ROOT, child_env
+from engine.bench import ROOT, child_env, resident
 from engine.bench_d import config_path
 
 #: 100 × 100 × 100 = 1,000,000 variants; the other params fixed (one signal group)
@@ -40,10 +41,11 @@ def _sweep_cmd(out: Path, grid: tuple[str, ...] = ()) -> list[str]:
     return cmd
 
 
-def run_child(cmd: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS MiB) of one child process (environment: :func:`child_env`); a
-    failure raises with its stderr."""
-    env = child_env()
+def run_child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(wall seconds, peak RSS MiB) of one child process (environment: ``env`` or
+    :func:`child_env`); a failure raises with its stderr. In a server, the RSS is the small
+    ``rowboat`` process's."""
+    env = child_env() if env is None else env
     with tempfile.TemporaryFile(mode="w+") as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
@@ -64,8 +66,13 @@ def sweep_e2e(quick: bool = False, runs: int = 3) -> dict:
         cmd = _sweep_cmd(Path(tmp))
         run_child(cmd)                                  # warm-up: numba cache, file cache
         results = [run_child(cmd) for _ in range(1 if quick else runs)]
+        with resident(child_env()) as served:           # the same in a `rowboat server`
+            run_child(cmd, served)                      # its first run, untimed
+            in_server = [run_child(cmd, served)[0] for _ in range(1 if quick else runs)]
     times = [s for s, _ in results]
     return {"sweep_e2e_seconds": statistics.median(times), "sweep_e2e_runs": times,
+            "sweep_e2e_server_seconds": statistics.median(in_server),
+            "sweep_e2e_server_runs": in_server,
             "sweep_e2e_peak_rss_mb": max(m for _, m in results),
             "sweep_e2e_config": f"{config.name}, strategy rowing_boat, its documented grid"}
 
