@@ -143,8 +143,13 @@ def forward(argv: list[str]) -> int | None:
     refused = False
     try:
         with conn:
-            _send(conn, {"op": "run", "argv": argv, "sys_argv": sys.argv, "cwd": os.getcwd(),
-                         "env": dict(os.environ), "identity": identity()}, [0, 1, 2])
+            try:
+                _send(conn, {"op": "run", "argv": argv, "sys_argv": sys.argv,
+                             "cwd": os.getcwd(), "env": dict(os.environ),
+                             "identity": identity()}, [0, 1, 2])
+            except OSError:            # e.g. a closed stdin cannot be passed: run by ourselves
+                refused = True
+                return None
             messages = _lines(conn)
             first = next(messages, None)
             if first is None or "pid" not in first:    # refused (or gone): run by ourselves

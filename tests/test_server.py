@@ -160,3 +160,4 @@ def test_no_server_and_an_idle_server_stops_by_itself(tmp_path):
         time.sleep(0.1)
     assert not path.exists()
     assert rowboat(env, "server", "status").returncode == 1
+
