@@ -45,12 +45,13 @@ SERVED = ("run", "sweep", "today", "compare")
 _IDENTITY_PREFIXES = ("NUMBA_", "PYTHON", "ROWBOAT_", "MPL", "OMP_", "MKL_", "OPENBLAS_",
                       "LC_", "NUMEXPR_", "ARROW_")
 _IDENTITY_KEYS = ("LANG", "TZ", "HOME", "VIRTUAL_ENV")
-#: set by the server itself (see the module doc), not part of a command's identity
-_OWN = ("NUMBA_THREADING_LAYER", "ROWBOAT_SERVER_IDLE")
+#: set by the server itself (see the module doc), or the switch that ignores servers: not part
+#: of a command's identity
+_OWN = ("NUMBA_THREADING_LAYER", "ROWBOAT_SERVER_IDLE", "ROWBOAT_NO_SERVER")
 _HEADER_MAX = 1 << 20
 #: True in a server and in the commands it forks: they never forward to a server
 _SERVING = False
-_ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def identity(env: dict[str, str] | os._Environ[str] | None = None) -> str:
@@ -59,9 +60,10 @@ def identity(env: dict[str, str] | os._Environ[str] | None = None) -> str:
 
     env = os.environ if env is None else env
     keys = sorted(k for k in env if (k.startswith(_IDENTITY_PREFIXES) or k in _IDENTITY_KEYS)
-                  and k not in _OWN and k != "ROWBOAT_NO_SERVER")
+                  and k not in _OWN)
     h = hashlib.sha256()
-    for part in (str(_ROOT), loaded_source_hash(), sys.executable, *(f"{k}={env[k]}" for k in keys)):
+    parts = (str(ROOT), loaded_source_hash(), sys.executable, *(f"{k}={env[k]}" for k in keys))
+    for part in parts:
         h.update(part.encode("utf-8", "surrogateescape") + b"\0")
     return h.hexdigest()[:20]
 
@@ -90,10 +92,7 @@ def _lines(conn: socket.socket):
     """The newline-separated JSON messages arriving on ``conn`` (until it closes)."""
     buf = b""
     while True:
-        try:
-            chunk = conn.recv(4096)
-        except InterruptedError:   # pragma: no cover - PEP 475 retries; kept for clarity
-            continue
+        chunk = conn.recv(4096)
         if not chunk:
             return
         buf += chunk
@@ -123,7 +122,8 @@ def forward(argv: list[str]) -> int | None:
     if (_SERVING or command not in SERVED or os.environ.get("ROWBOAT_NO_SERVER")
             or not hasattr(os, "fork") or not _main_thread()):
         return None
-    conn = _connect(socket_path())
+    me = identity()
+    conn = _connect(folder() / f"{me}.sock")
     if conn is None:
         return None
     pid: int | None = None
@@ -145,8 +145,8 @@ def forward(argv: list[str]) -> int | None:
         with conn:
             try:
                 _send(conn, {"op": "run", "argv": argv, "sys_argv": sys.argv,
-                             "cwd": os.getcwd(), "env": dict(os.environ),
-                             "identity": identity()}, [0, 1, 2])
+                             "cwd": os.getcwd(), "env": dict(os.environ), "identity": me},
+                      [0, 1, 2])
             except OSError:            # e.g. a closed stdin cannot be passed: run by ourselves
                 refused = True
                 return None
@@ -192,24 +192,21 @@ def request(op: str, path: Path | None = None) -> dict[str, Any] | None:
 def warm_up() -> float:
     """Load what commands use and run the sample config's run and sweep once (quietly, into a
     temporary folder): imports, numba's compiler set-up, kernels, first-call paths. Seconds."""
+    from contextlib import redirect_stderr, redirect_stdout
+
     t0 = time.perf_counter()
     from engine import numba_cache
     from engine.cli import main as cli_main
 
     numba_cache.preload_blas()
-    sample = str(_ROOT / "scripts" / "configs" / "rowing_boat.toml")
+    sample = str(ROOT / "scripts" / "configs" / "rowing_boat.toml")
     with tempfile.TemporaryDirectory(prefix="rowboat-server-warm-") as tmp:
         for argv in (["run", sample, "--no-tearsheets", "--quiet", "--out", tmp],
                      ["sweep", sample, "--strategy", "rowing_boat", "--quiet", "--yes",
                       "--out", tmp],
                      ["today", sample]):
-            with open(os.devnull, "w") as null:
-                out, err = sys.stdout, sys.stderr
-                sys.stdout = sys.stderr = null
-                try:
-                    code = cli_main(argv)
-                finally:
-                    sys.stdout, sys.stderr = out, err
+            with open(os.devnull, "w") as null, redirect_stdout(null), redirect_stderr(null):
+                code = cli_main(argv)
             if code != 0:
                 raise RuntimeError(f"warm-up `rowboat {' '.join(argv[:2])}` exited {code}")
     import engine.report.cli_compare  # noqa: F401  (compare's imports)
@@ -317,6 +314,7 @@ def serve(path: Path, idle_s: float) -> None:
             last = time.monotonic()
             with conn:
                 conn.settimeout(5.0)
+                fds: list[int] = []
                 try:
                     data, fds, _, _ = socket.recv_fds(conn, _HEADER_MAX, 3)
                     while not data.endswith(b"\n") and len(data) < _HEADER_MAX:
@@ -325,7 +323,9 @@ def serve(path: Path, idle_s: float) -> None:
                             break
                         data += more
                     message = json.loads(data)
-                except (OSError, ValueError):
+                except (OSError, ValueError):    # a broken request: nothing to answer
+                    for fd in fds:
+                        os.close(fd)
                     continue
                 conn.settimeout(None)
                 op = message.get("op")

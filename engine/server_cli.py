@@ -54,7 +54,7 @@ def main(args: argparse.Namespace) -> int:
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "engine.server"], env=env,
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                start_new_session=True, cwd=server._ROOT)
+                                start_new_session=True, cwd=server.ROOT)
     if not _wait(lambda: path.exists() or proc.poll() is not None, READY_TIMEOUT_S) \
             or proc.poll() is not None:
         tail = log.read_text(errors="replace")[-3000:]
